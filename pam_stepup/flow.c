@@ -1,0 +1,246 @@
+/* One step-up check: gather the PAM context, ask stepupd, run the challenge. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "names.h"
+#include "proto.h"
+#include "sockio.h"
+#include "stepup.h"
+
+#define GRANT_KEY "pam_stepup_granted"
+
+static const char *item(pam_handle_t *pamh, int type)
+{
+        const void *v = NULL;
+        if (pam_get_item(pamh, type, &v) != PAM_SUCCESS)
+                return NULL;
+        return v;
+}
+
+/* SUDO_COMMAND is sudo's own resolved command, but only inside the real sudo. */
+static const char *sudo_command(const char *service)
+{
+        if (strcmp(service, "sudo") != 0 && strcmp(service, "sudo-i") != 0)
+                return NULL;
+        char exe[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        if (n <= 0)
+                return NULL;
+        exe[n] = 0;
+        const char *base = strrchr(exe, '/');
+        base = base ? base + 1 : exe;
+        if (strcmp(base, "sudo") != 0)
+                return NULL;
+        return getenv("SUDO_COMMAND");
+}
+
+static void grant_cleanup(pam_handle_t *pamh, void *data, int status)
+{
+        free(data);
+}
+
+static void say(pam_handle_t *pamh, int flags, int style, const char *text)
+{
+        if (!text || !*text)
+                return;
+        if (style == PAM_TEXT_INFO && (flags & PAM_SILENT))
+                return;
+        pam_prompt(pamh, style, NULL, "%s", text);
+}
+
+static int put_context(pam_handle_t *pamh, struct su_msg *m, const char *user, int phase)
+{
+        const char *service = item(pamh, PAM_SERVICE);
+        const char *tty = su_tty_relative(item(pamh, PAM_TTY));
+        const char *rhost = item(pamh, PAM_RHOST);
+        const char *ruser = item(pamh, PAM_RUSER);
+        if (!service || !su_valid_service(service))
+                return -EINVAL;
+        int r = su_msg_put_str(m, SU_T_SERVICE, service);
+        if (r >= 0)
+                r = su_msg_put_str(m, SU_T_USER, user);
+        if (r >= 0)
+                r = su_msg_put_u32(m, SU_T_PHASE, (uint32_t)phase);
+        /* Optional context that fails validation is left out, not forwarded. */
+        if (r >= 0 && tty && su_valid_tty(tty))
+                r = su_msg_put_str(m, SU_T_TTY, tty);
+        if (r >= 0 && rhost && su_valid_host(rhost))
+                r = su_msg_put_str(m, SU_T_RHOST, rhost);
+        if (r >= 0 && ruser && su_valid_user(ruser))
+                r = su_msg_put_str(m, SU_T_RUSER, ruser);
+        const char *cmd = sudo_command(service);
+        if (r >= 0 && cmd)
+                r = su_msg_put_str(m, SU_T_COMMAND, cmd);
+        return r;
+}
+
+/* Asks for the answer with echo off; the answer is copied into the message and wiped. */
+static int ask(pam_handle_t *pamh, const char *prompt, struct su_msg *verify)
+{
+        char *resp = NULL;
+        int pr = pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &resp, "%s", prompt);
+        if (pr == PAM_CONV_AGAIN)
+                return -EAGAIN;
+        if (pr != PAM_SUCCESS) {
+                if (resp) {
+                        explicit_bzero(resp, strlen(resp));
+                        free(resp);
+                }
+                return -EBADE;
+        }
+        if (!resp)
+                return -EBADE;
+        size_t len = strnlen(resp, SU_ANSWER_MAX + 1);
+        int r;
+        if (len == 0 || len > SU_ANSWER_MAX)
+                r = -EACCES; /* empty (gave up) or oversized: never sent */
+        else
+                r = su_msg_put_str(verify, SU_T_ANSWER, resp) < 0 ? -EACCES : 0;
+        explicit_bzero(resp, strlen(resp));
+        free(resp);
+        return r;
+}
+
+static int handle_final(pam_handle_t *pamh, int flags, const struct su_msg *rep, bool prompted)
+{
+        switch (rep->type) {
+        case SU_REP_ALLOW:
+                return 0;
+        case SU_REP_DENY:
+        case SU_REP_ERROR:
+                if (!(flags & PAM_SILENT) || prompted)
+                        say(pamh, flags, PAM_ERROR_MSG, su_msg_str(rep, SU_T_MESSAGE));
+                return -EACCES;
+        default:
+                return -EHOSTDOWN;
+        }
+}
+
+int su_mod_run(pam_handle_t *pamh, int flags, const struct su_mod_args *a, int phase)
+{
+        const void *granted = NULL;
+        if (phase == SU_PHASE_ACCOUNT &&
+            pam_get_data(pamh, GRANT_KEY, &granted) == PAM_SUCCESS && granted)
+                return 0; /* this transaction's auth phase already stepped up */
+
+        const char *user = NULL;
+        if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || !user || !*user)
+                return -ENOENT;
+        if (!su_valid_user(user))
+                return -EACCES;
+
+        struct su_msg *req = malloc(sizeof(*req)), *rep = malloc(sizeof(*rep));
+        int fd = -1, r;
+        bool prompted = false;
+        if (!req || !rep) {
+                r = -ENOMEM;
+                goto out;
+        }
+        su_msg_init(req, SU_REQ_DECIDE);
+        r = put_context(pamh, req, user, phase);
+        if (r < 0)
+                goto out;
+
+        fd = su_client_connect(a->socket, a->timeout_ms);
+        if (fd < 0) {
+                pam_syslog(pamh, LOG_ERR, "cannot reach stepupd at %s: %s", a->socket,
+                           strerror(-fd));
+                r = -EHOSTDOWN;
+                goto out;
+        }
+        r = su_client_call(fd, req, rep, a->timeout_ms);
+        if (r < 0) {
+                pam_syslog(pamh, LOG_ERR, "stepupd did not answer: %s", strerror(-r));
+                r = -EHOSTDOWN;
+                goto out;
+        }
+        if (a->debug)
+                pam_syslog(pamh, LOG_DEBUG, "user %s: %s (%s)", user,
+                           su_msg_type_name(rep->type),
+                           su_msg_str(rep, SU_T_RULE) ? su_msg_str(rep, SU_T_RULE) : "-");
+        if (rep->type == SU_REP_CHALLENGE) {
+                const char *id = su_msg_str(rep, SU_T_CHALLENGE);
+                const char *prompt = su_msg_str(rep, SU_T_PROMPT);
+                if (!id || !prompt) {
+                        r = -EHOSTDOWN;
+                        goto out;
+                }
+                say(pamh, flags, PAM_TEXT_INFO, su_msg_str(rep, SU_T_MESSAGE));
+                su_msg_init(req, SU_REQ_VERIFY);
+                r = su_msg_put_str(req, SU_T_CHALLENGE, id);
+                if (r >= 0)
+                        r = ask(pamh, prompt, req);
+                prompted = true;
+                if (r < 0) {
+                        if (r == -EACCES)
+                                say(pamh, flags, PAM_ERROR_MSG, "step-up cancelled");
+                        goto out; /* closing the connection voids the challenge */
+                }
+                r = su_client_call(fd, req, rep, a->timeout_ms);
+                if (r < 0) {
+                        pam_syslog(pamh, LOG_ERR, "stepupd did not answer: %s", strerror(-r));
+                        r = -EHOSTDOWN;
+                        goto out;
+                }
+        }
+        r = handle_final(pamh, flags, rep, prompted);
+        if (r == 0 && phase == SU_PHASE_AUTH) {
+                int *mark = malloc(sizeof(int));
+                if (!mark || pam_set_data(pamh, GRANT_KEY, mark, grant_cleanup) != PAM_SUCCESS) {
+                        free(mark);
+                        r = -ENOMEM;
+                }
+        }
+        if (r == -EACCES)
+                pam_syslog(pamh, LOG_NOTICE, "step-up denied for %s: %s", user,
+                           su_msg_str(rep, SU_T_MESSAGE) ? su_msg_str(rep, SU_T_MESSAGE)
+                                                         : "user gave up");
+out:
+        if (fd >= 0)
+                close(fd);
+        if (req)
+                su_msg_wipe(req);
+        if (rep)
+                su_msg_wipe(rep);
+        free(req);
+        free(rep);
+        return r;
+}
+
+int su_mod_to_pam(pam_handle_t *pamh, int r, const struct su_mod_args *a, int phase)
+{
+        bool acct = phase == SU_PHASE_ACCOUNT;
+        switch (r) {
+        case 0:
+                return PAM_SUCCESS;
+        case -EHOSTDOWN:
+                if (a->failmode == SU_MOD_SAFE) {
+                        pam_syslog(pamh, LOG_CRIT,
+                                   "stepupd unavailable: ALLOWING without step-up "
+                                   "(failmode=safe)");
+                        return PAM_SUCCESS;
+                }
+                pam_prompt(pamh, PAM_ERROR_MSG, NULL, "%s",
+                           "step-up service unavailable: access denied");
+                return acct ? PAM_PERM_DENIED : PAM_AUTHINFO_UNAVAIL;
+        case -EAGAIN:
+                return PAM_INCOMPLETE;
+        case -EBADE:
+                return PAM_CONV_ERR;
+        case -ENOENT:
+                return PAM_USER_UNKNOWN;
+        case -ENOMEM:
+                return PAM_BUF_ERR;
+        case -EACCES:
+                return acct ? PAM_PERM_DENIED : PAM_AUTH_ERR;
+        default:
+                return acct ? PAM_PERM_DENIED : PAM_SERVICE_ERR;
+        }
+}

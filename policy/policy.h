@@ -1,0 +1,116 @@
+/* stepup policy language: parse /etc/stepup/policy.conf (and policy.d/NAME.conf) and
+ * evaluate a request against it.  Pure libc; never logs: every problem is returned
+ * as a diagnostic with file, line and column. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+enum su_severity { SU_DIAG_ERROR = 0, SU_DIAG_WARNING = 1 };
+
+struct su_diag {
+        enum su_severity severity;
+        char file[256];
+        unsigned line, column; /* 1-based; column 0 = whole line/file */
+        char message[256];
+        char text[256]; /* the offending source line, for the caret display */
+};
+
+struct su_diags {
+        struct su_diag *v;
+        size_t n, cap;
+        size_t errors, warnings;
+};
+
+void su_diags_free(struct su_diags *d);
+/* Format one diagnostic as "file:line:col: error: msg\n  text\n  ^" into buf. */
+int su_diag_format(const struct su_diag *d, char *buf, size_t size);
+
+/* Factors.  A factor expression is kept in disjunctive normal form:
+ * a list of alternatives, each a set (bitmask) of factors that must all be proven. */
+enum su_factor {
+        SU_FACTOR_TOTP = 1u << 0,
+        SU_FACTOR_QUESTION = 1u << 1,
+        SU_FACTOR_RECOVERY = 1u << 2,
+};
+#define SU_FACTOR_SETS_MAX 8
+const char *su_factor_name(unsigned factor_bit);       /* "totp", ... */
+int su_factor_from_name(const char *name);            /* bit, or -EINVAL */
+
+enum su_action { SU_ACTION_ALLOW = 1, SU_ACTION_DENY = 2, SU_ACTION_REQUIRE = 3 };
+enum su_scope { SU_SCOPE_TTY = 0, SU_SCOPE_SESSION = 1, SU_SCOPE_USER = 2 };
+enum su_failmode { SU_FAILMODE_DEFAULT = 0, SU_FAILMODE_SECURE = 1, SU_FAILMODE_SAFE = 2 };
+
+#define SU_DURATION_MAX_S (366ull * 24 * 3600) /* longest accepted duration */
+
+/* What the daemon knows about one request.  All strings may be NULL (= absent). */
+struct su_request {
+        const char *service;
+        const char *user;
+        const char *ruser;
+        const char *tty;          /* "pts/3", "tty1"; NULL or "" = no tty */
+        const char *rhost;        /* address or host name; NULL = local */
+        const char *command;      /* resolved "path args..." (sudo), NULL if none */
+        bool command_is_shell;    /* command is a login shell (sudo -s/-i, /etc/shells) */
+        bool command_is_sudoedit; /* command is "sudoedit FILE..." */
+        const char *target_user;  /* sudo -u / su target */
+        const char *target_group; /* sudo -g */
+        const char *const *groups; /* names of the user's groups (NSS), ngroups long */
+        size_t ngroups;
+        const char *const *target_groups; /* groups of the target user */
+        size_t ntarget_groups;
+        bool remote;   /* the caller's session is remote (ssh) */
+        time_t now;    /* wall clock used for time-of-day / weekday matches (localtime) */
+};
+
+struct su_decision {
+        enum su_action action;
+        uint32_t factor_sets[SU_FACTOR_SETS_MAX]; /* REQUIRE: any one set, all of its bits */
+        size_t nfactor_sets;
+        uint64_t within_s;   /* REQUIRE: max age of the last step-up; 0 = every time */
+        uint64_t idle_s;     /* REQUIRE: 0 = no idle limit */
+        enum su_scope scope; /* REQUIRE */
+        enum su_failmode failmode;
+        const char *message; /* shown to the user, or NULL; owned by the policy */
+        const char *reason;  /* DENY reason, or NULL; owned by the policy */
+        const char *file;    /* rule location, owned by the policy; "(default)" if none matched */
+        unsigned line;
+        bool matched;        /* false: no rule matched, action is DENY (fail closed) */
+};
+
+/* Why each rule before the deciding one did not match (for `stepupctl policy test`). */
+struct su_explain_entry {
+        const char *file;
+        unsigned line;
+        bool matched;
+        char why[256]; /* e.g. "service is 'sshd', rule wants sudo" */
+};
+struct su_explain {
+        struct su_explain_entry *v;
+        size_t n, cap;
+};
+void su_explain_free(struct su_explain *e);
+
+struct su_policy;
+
+/* Parse a buffer; name is used in diagnostics.  On any error returns -EINVAL, *ret untouched,
+ * diagnostics appended.  Warnings alone do not fail. */
+int su_policy_parse_buffer(const char *name, const char *text, size_t len,
+                           struct su_policy **ret, struct su_diags *diags);
+
+/* Load PATH and then every PATH's-dir/policy.d/NAME.conf in lexical (strcmp) order, as one policy.
+ * Each file is opened O_NOFOLLOW|O_CLOEXEC and refused unless owned by expected_owner and not
+ * group/world-writable (checked with fstat on the open fd); size capped at 1 MiB per file.
+ * Any error in any file refuses the whole set. */
+int su_policy_load(const char *path, uid_t expected_owner, struct su_policy **ret,
+                   struct su_diags *diags);
+
+struct su_policy *su_policy_free(struct su_policy *p); /* accepts NULL, returns NULL */
+size_t su_policy_rule_count(const struct su_policy *p);
+
+/* First matching rule decides.  explain may be NULL. Returns 0 or negative errno. */
+int su_policy_eval(const struct su_policy *p, const struct su_request *req,
+                   struct su_decision *ret, struct su_explain *explain);

@@ -1,0 +1,124 @@
+/* stepupctl status / revoke / unlock. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+
+static const char *user_arg(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"user", required_argument, NULL, 'u'},
+                {"json", no_argument, NULL, 'j'},
+                {},
+        };
+        const char *user = NULL;
+        int o;
+        optind = 1;
+        while ((o = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+                if (o == 'u')
+                        user = optarg;
+        return user;
+}
+
+static bool want_json(int argc, char **argv)
+{
+        for (int i = 1; i < argc; i++)
+                if (strcmp(argv[i], "--json") == 0)
+                        return true;
+        return false;
+}
+
+/* key=value lines -> {"key": "value", ...}; numbers stay numbers. */
+static void print_json(const char *body)
+{
+        printf("{");
+        bool first = true;
+        while (*body) {
+                const char *nl = strchr(body, '\n');
+                size_t len = nl ? (size_t)(nl - body) : strlen(body);
+                const char *eq = memchr(body, '=', len);
+                if (eq) {
+                        const char *v = eq + 1;
+                        size_t vlen = len - (size_t)(v - body);
+                        bool num = vlen > 0;
+                        for (size_t i = 0; i < vlen; i++)
+                                if (!((v[i] >= '0' && v[i] <= '9') || (i == 0 && v[i] == '-')))
+                                        num = false;
+                        printf("%s\"%.*s\": ", first ? "" : ", ", (int)(eq - body), body);
+                        if (num) {
+                                printf("%.*s", (int)vlen, v);
+                        } else {
+                                putchar('"');
+                                for (size_t i = 0; i < vlen; i++) {
+                                        if (v[i] == '"' || v[i] == '\\')
+                                                putchar('\\');
+                                        putchar(v[i]);
+                                }
+                                putchar('"');
+                        }
+                        first = false;
+                }
+                body += len + (nl ? 1 : 0);
+        }
+        printf("}\n");
+}
+
+int cmd_status(const struct ctl *c, int argc, char **argv)
+{
+        const char *user = user_arg(argc, argv);
+        struct su_msg req, rep;
+        su_msg_init(&req, SU_REQ_STATUS);
+        if (user && su_msg_put_str(&req, SU_T_USER, user) < 0)
+                return 2;
+        if (ctl_call(c, &req, &rep) < 0)
+                return 1;
+        if (rep.type != SU_REP_OK)
+                return ctl_report(&rep);
+        const char *body = su_msg_str(&rep, SU_T_BODY);
+        if (!body)
+                body = "";
+        if (want_json(argc, argv) || c->json) {
+                print_json(body);
+                return 0;
+        }
+        for (const char *p = body; *p;) {
+                const char *nl = strchr(p, '\n');
+                size_t len = nl ? (size_t)(nl - p) : strlen(p);
+                const char *eq = memchr(p, '=', len);
+                if (eq)
+                        printf("%-24.*s %.*s\n", (int)(eq - p), p, (int)(len - (size_t)(eq - p) - 1),
+                               eq + 1);
+                p += len + (nl ? 1 : 0);
+        }
+        return 0;
+}
+
+int cmd_revoke(const struct ctl *c, int argc, char **argv)
+{
+        const char *user = user_arg(argc, argv);
+        struct su_msg req, rep;
+        su_msg_init(&req, SU_REQ_REVOKE);
+        if (user && su_msg_put_str(&req, SU_T_USER, user) < 0)
+                return 2;
+        if (ctl_call(c, &req, &rep) < 0)
+                return 1;
+        return ctl_report(&rep);
+}
+
+int cmd_unlock(const struct ctl *c, int argc, char **argv)
+{
+        const char *user = user_arg(argc, argv);
+        if (!user) {
+                fprintf(stderr, "Usage: stepupctl unlock --user NAME\n");
+                return 2;
+        }
+        struct su_msg req, rep;
+        su_msg_init(&req, SU_REQ_UNLOCK);
+        if (su_msg_put_str(&req, SU_T_USER, user) < 0)
+                return 2;
+        if (ctl_call(c, &req, &rep) < 0)
+                return 1;
+        return ctl_report(&rep);
+}

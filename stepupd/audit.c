@@ -1,0 +1,113 @@
+#include "audit.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <syslog.h>
+#include <systemd/sd-journal.h>
+
+/* MESSAGE_IDs, explained in packaging/stepup.catalog. */
+static const char *const message_ids[SU_EV_MAX_] = {
+        [SU_EV_DECISION] = "0ab6500212774f6c8fbf4c5fb77705dc",
+        [SU_EV_CHALLENGE] = "610d0aa4b5ea4229a6906910918d7c3c",
+        [SU_EV_VERIFY_OK] = "0d78945133454ceb9947116c81df6427",
+        [SU_EV_VERIFY_FAIL] = "457672f79cc74a62916d109b4a48b1bb",
+        [SU_EV_LOCKOUT] = "7dceceebc0dc467cba41c7710b108afe",
+        [SU_EV_ENROLL] = "c12ea418968e45b6b2af180945e7c548",
+        [SU_EV_RELOAD] = "2721e17f5482422cabec0a173dd88c5c",
+        [SU_EV_REVOKE] = "176165252af74e4680445a509a256b3f",
+        [SU_EV_ABANDON] = "c99ab851238f46b2b58604eb5eefbe26",
+        [SU_EV_START] = "ad445e4807db4d5b9f98dc327f000874",
+        [SU_EV_ERROR] = "c66fd27f105d42109f6c7bc65b88ea1e",
+};
+static const char *const event_names[SU_EV_MAX_] = {
+        [SU_EV_DECISION] = "decision",   [SU_EV_CHALLENGE] = "challenge",
+        [SU_EV_VERIFY_OK] = "verify-ok", [SU_EV_VERIFY_FAIL] = "verify-fail",
+        [SU_EV_LOCKOUT] = "lockout",     [SU_EV_ENROLL] = "enroll",
+        [SU_EV_RELOAD] = "reload",       [SU_EV_REVOKE] = "revoke",
+        [SU_EV_ABANDON] = "abandon",     [SU_EV_START] = "start",
+        [SU_EV_ERROR] = "error",
+};
+
+static bool use_journal;
+
+void su_audit_init(bool force_journal)
+{
+        use_journal = force_journal || getenv("JOURNAL_STREAM") != NULL;
+}
+
+#define MAX_FIELDS 24
+
+/* Values on the stderr line are quoted when they hold spaces, quotes or '='. */
+static void put_value(FILE *f, const char *v)
+{
+        if (!strpbrk(v, " \"=\\") && *v) {
+                fputs(v, f);
+                return;
+        }
+        fputc('"', f);
+        for (; *v; v++) {
+                if (*v == '"' || *v == '\\')
+                        fputc('\\', f);
+                fputc((unsigned char)*v < 0x20 ? '?' : *v, f);
+        }
+        fputc('"', f);
+}
+
+void su_audit(enum su_event ev, int priority, const char *message, ...)
+{
+        const char *keys[MAX_FIELDS], *vals[MAX_FIELDS];
+        size_t n = 0;
+        va_list ap;
+
+        va_start(ap, message);
+        for (;;) {
+                const char *k = va_arg(ap, const char *);
+                if (!k)
+                        break;
+                const char *v = va_arg(ap, const char *);
+                if (v && n < MAX_FIELDS) {
+                        keys[n] = k;
+                        vals[n] = v;
+                        n++;
+                }
+        }
+        va_end(ap);
+
+        if (use_journal) {
+                char *lines[MAX_FIELDS + 4];
+                struct iovec iov[MAX_FIELDS + 4];
+                size_t m = 0;
+                if (asprintf(&lines[m++], "MESSAGE=%s", message) < 0 ||
+                    asprintf(&lines[m++], "MESSAGE_ID=%s", message_ids[ev]) < 0 ||
+                    asprintf(&lines[m++], "PRIORITY=%d", priority) < 0 ||
+                    asprintf(&lines[m++], "STEPUP_EVENT=%s", event_names[ev]) < 0)
+                        return;
+                for (size_t i = 0; i < n; i++)
+                        if (asprintf(&lines[m++], "%s=%s", keys[i], vals[i]) < 0)
+                                return;
+                for (size_t i = 0; i < m; i++)
+                        iov[i] = (struct iovec){.iov_base = lines[i], .iov_len = strlen(lines[i])};
+                sd_journal_sendv(iov, (int)m);
+                for (size_t i = 0; i < m; i++)
+                        free(lines[i]);
+                return;
+        }
+        flockfile(stderr);
+        fprintf(stderr, "stepupd: event=%s", event_names[ev]);
+        for (size_t i = 0; i < n; i++) {
+                const char *k = keys[i];
+                fputc(' ', stderr);
+                for (const char *p = strncmp(k, "STEPUP_", 7) == 0 ? k + 7 : k; *p; p++)
+                        fputc(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p, stderr);
+                fputc('=', stderr);
+                put_value(stderr, vals[i]);
+        }
+        fputs(" msg=", stderr);
+        put_value(stderr, message);
+        fputc('\n', stderr);
+        funlockfile(stderr);
+        fflush(stderr);
+}

@@ -1,0 +1,26 @@
+/* Audit events: one structured journal entry each (or one key=value line on stderr when
+ * not running under journald).  Callers never pass secrets. */
+#pragma once
+#include <stdbool.h>
+
+enum su_event {
+        SU_EV_DECISION,
+        SU_EV_CHALLENGE,
+        SU_EV_VERIFY_OK,
+        SU_EV_VERIFY_FAIL,
+        SU_EV_LOCKOUT,
+        SU_EV_ENROLL,
+        SU_EV_RELOAD,
+        SU_EV_REVOKE,
+        SU_EV_ABANDON,
+        SU_EV_START,
+        SU_EV_ERROR,
+        SU_EV_MAX_
+};
+
+/* Chooses the sink: the journal when JOURNAL_STREAM is set or force_journal, else stderr. */
+void su_audit_init(bool force_journal);
+/* Fields are "KEY", "value" pairs ending with NULL; a NULL value is skipped.
+ * priority is a syslog priority (LOG_INFO, LOG_WARNING...). */
+void su_audit(enum su_event ev, int priority, const char *message, ...)
+        __attribute__((sentinel));

@@ -1,0 +1,20 @@
+/* Turns a DECIDE message into a policy request: NSS groups, canonical command path. */
+#pragma once
+#include "policy.h"
+#include "proto.h"
+
+#define SU_GROUPS_MAX 256
+
+struct su_request_ctx {
+        struct su_request req;
+        char *group_names[SU_GROUPS_MAX];
+        char *target_group_names[SU_GROUPS_MAX];
+        char *command; /* canonical form */
+};
+
+/* Validates the message's fields and fills ctx.  Returns 0, -EINVAL with *what naming the
+ * bad field, or -ENOENT when the user is unknown to NSS. */
+int su_request_build(struct su_request_ctx *ctx, const struct su_msg *m, const char **what);
+void su_request_done(struct su_request_ctx *ctx);
+/* Groups (names) of a user through NSS; returns the count or negative errno. */
+int su_user_groups(const char *user, char **names, size_t max);
