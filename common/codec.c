@@ -12,19 +12,19 @@ struct tag_info {
 };
 
 static const struct tag_info tags[SU_T_MAX_] = {
-        [SU_T_SERVICE] = {K_TEXT, 64},      [SU_T_USER] = {K_TEXT, 256},
-        [SU_T_RUSER] = {K_TEXT, 256},       [SU_T_TTY] = {K_TEXT, 64},
-        [SU_T_RHOST] = {K_TEXT, 255},       [SU_T_COMMAND] = {K_TEXT, 4096},
-        [SU_T_TARGET_USER] = {K_TEXT, 256}, [SU_T_PHASE] = {K_U32, 4},
-        [SU_T_CHALLENGE] = {K_TEXT, 32},    [SU_T_ANSWER] = {K_TEXT, SU_ANSWER_MAX},
-        [SU_T_PROMPT] = {K_MULTILINE, 512}, [SU_T_MESSAGE] = {K_MULTILINE, 1024},
-        [SU_T_RULE] = {K_TEXT, 300},        [SU_T_FACTOR] = {K_TEXT, 32},
-        [SU_T_SECRET] = {K_TEXT, 128},      [SU_T_URI] = {K_TEXT, 1024},
-        [SU_T_ERRNO] = {K_U32, 4},          [SU_T_ECHO] = {K_U32, 4},
-        [SU_T_BODY] = {K_MULTILINE, 8192},  [SU_T_DIGITS] = {K_U32, 4},
-        [SU_T_PERIOD] = {K_U32, 4},         [SU_T_ALGO] = {K_TEXT, 16},
-        [SU_T_WAIT] = {K_U32, 4},           [SU_T_TARGET_GROUP] = {K_TEXT, 256},
-        [SU_T_FAILMODE] = {K_U32, 4},
+    [SU_T_SERVICE] = {K_TEXT, 64},      [SU_T_USER] = {K_TEXT, 256},
+    [SU_T_RUSER] = {K_TEXT, 256},       [SU_T_TTY] = {K_TEXT, 64},
+    [SU_T_RHOST] = {K_TEXT, 255},       [SU_T_COMMAND] = {K_TEXT, 4096},
+    [SU_T_TARGET_USER] = {K_TEXT, 256}, [SU_T_PHASE] = {K_U32, 4},
+    [SU_T_CHALLENGE] = {K_TEXT, 32},    [SU_T_ANSWER] = {K_TEXT, SU_ANSWER_MAX},
+    [SU_T_PROMPT] = {K_MULTILINE, 512}, [SU_T_MESSAGE] = {K_MULTILINE, 1024},
+    [SU_T_RULE] = {K_TEXT, 300},        [SU_T_FACTOR] = {K_TEXT, 32},
+    [SU_T_SECRET] = {K_TEXT, 128},      [SU_T_URI] = {K_TEXT, 1024},
+    [SU_T_ERRNO] = {K_U32, 4},          [SU_T_ECHO] = {K_U32, 4},
+    [SU_T_BODY] = {K_MULTILINE, 8192},  [SU_T_DIGITS] = {K_U32, 4},
+    [SU_T_PERIOD] = {K_U32, 4},         [SU_T_ALGO] = {K_TEXT, 16},
+    [SU_T_WAIT] = {K_U32, 4},           [SU_T_TARGET_GROUP] = {K_TEXT, 256},
+    [SU_T_FAILMODE] = {K_U32, 4},
 };
 
 size_t su_tag_max(enum su_tag tag)
@@ -81,7 +81,7 @@ int su_msg_put_str(struct su_msg *m, enum su_tag tag, const char *s)
         const struct tag_info *ti = &tags[tag];
         if (ti->kind != K_TEXT && ti->kind != K_MULTILINE)
                 return -EINVAL;
-        if (m->present & (1u << tag))
+        if (m->present & (1ull << tag))
                 return -EEXIST;
         size_t len = strnlen(s, (size_t)ti->max + 1);
         if (len > ti->max)
@@ -95,7 +95,7 @@ int su_msg_put_u32(struct su_msg *m, enum su_tag tag, uint32_t v)
 {
         if ((unsigned)tag >= SU_T_MAX_ || tags[tag].kind != K_U32)
                 return -EINVAL;
-        if (m->present & (1u << tag))
+        if (m->present & (1ull << tag))
                 return -EEXIST;
         m->num[tag] = v;
         m->len[tag] = 4;
@@ -105,14 +105,14 @@ int su_msg_put_u32(struct su_msg *m, enum su_tag tag, uint32_t v)
 
 const char *su_msg_str(const struct su_msg *m, enum su_tag tag)
 {
-        if ((unsigned)tag >= SU_T_MAX_ || !(m->present & (1u << tag)))
+        if ((unsigned)tag >= SU_T_MAX_ || !(m->present & (1ull << tag)))
                 return NULL;
         return m->str[tag];
 }
 
 bool su_msg_u32(const struct su_msg *m, enum su_tag tag, uint32_t *ret)
 {
-        if ((unsigned)tag >= SU_T_MAX_ || !(m->present & (1u << tag)) || tags[tag].kind != K_U32)
+        if ((unsigned)tag >= SU_T_MAX_ || !(m->present & (1ull << tag)) || tags[tag].kind != K_U32)
                 return false;
         *ret = m->num[tag];
         return true;
@@ -149,7 +149,7 @@ int su_msg_encode(const struct su_msg *m, uint8_t *out, size_t size, size_t *ret
         out[pos++] = m->type;
         pos++; /* field count, filled below */
         for (unsigned t = 1; t < SU_T_MAX_; t++) {
-                if (!(m->present & (1u << t)))
+                if (!(m->present & (1ull << t)))
                         continue;
                 size_t len = m->len[t];
                 if (pos + 3 + len > size || pos + 3 + len - SU_FRAME_HDR > SU_MSG_MAX)
@@ -197,7 +197,7 @@ int su_msg_decode(const uint8_t *p, size_t len, struct su_msg *m)
                 pos += 3;
                 if (tag == 0 || tag >= SU_T_MAX_ || tags[tag].kind == K_NONE)
                         return -EBADMSG;
-                if (m->present & (1u << tag))
+                if (m->present & (1ull << tag))
                         return -EBADMSG;
                 if (flen > tags[tag].max || flen > len - pos)
                         return -EBADMSG;
@@ -225,20 +225,35 @@ int su_msg_decode(const uint8_t *p, size_t len, struct su_msg *m)
 const char *su_msg_type_name(uint8_t type)
 {
         switch (type) {
-        case SU_REQ_DECIDE: return "DECIDE";
-        case SU_REQ_VERIFY: return "VERIFY";
-        case SU_REQ_RELOAD: return "RELOAD";
-        case SU_REQ_ENROLL_SET: return "ENROLL_SET";
-        case SU_REQ_STATUS: return "STATUS";
-        case SU_REQ_REVOKE: return "REVOKE";
-        case SU_REQ_ENROLL_BEGIN: return "ENROLL_BEGIN";
-        case SU_REQ_ENROLL_CONFIRM: return "ENROLL_CONFIRM";
-        case SU_REQ_UNLOCK: return "UNLOCK";
-        case SU_REP_ALLOW: return "ALLOW";
-        case SU_REP_DENY: return "DENY";
-        case SU_REP_CHALLENGE: return "CHALLENGE";
-        case SU_REP_OK: return "OK";
-        case SU_REP_ERROR: return "ERROR";
-        default: return "UNKNOWN";
+        case SU_REQ_DECIDE:
+                return "DECIDE";
+        case SU_REQ_VERIFY:
+                return "VERIFY";
+        case SU_REQ_RELOAD:
+                return "RELOAD";
+        case SU_REQ_ENROLL_SET:
+                return "ENROLL_SET";
+        case SU_REQ_STATUS:
+                return "STATUS";
+        case SU_REQ_REVOKE:
+                return "REVOKE";
+        case SU_REQ_ENROLL_BEGIN:
+                return "ENROLL_BEGIN";
+        case SU_REQ_ENROLL_CONFIRM:
+                return "ENROLL_CONFIRM";
+        case SU_REQ_UNLOCK:
+                return "UNLOCK";
+        case SU_REP_ALLOW:
+                return "ALLOW";
+        case SU_REP_DENY:
+                return "DENY";
+        case SU_REP_CHALLENGE:
+                return "CHALLENGE";
+        case SU_REP_OK:
+                return "OK";
+        case SU_REP_ERROR:
+                return "ERROR";
+        default:
+                return "UNKNOWN";
         }
 }

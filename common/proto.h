@@ -20,9 +20,9 @@
 
 enum su_msg_type {
         /* requests: PAM socket, uid 0 only */
-        SU_REQ_DECIDE = 1,   /* may I? -> ALLOW | DENY | CHALLENGE */
-        SU_REQ_VERIFY = 2,   /* answer to the pending CHALLENGE on this connection */
-        SU_REQ_RELOAD = 3,   /* reload the policy -> OK | ERROR(body = diagnostics) */
+        SU_REQ_DECIDE = 1,     /* may I? -> ALLOW | DENY | CHALLENGE */
+        SU_REQ_VERIFY = 2,     /* answer to the pending CHALLENGE on this connection */
+        SU_REQ_RELOAD = 3,     /* reload the policy -> OK | ERROR(body = diagnostics) */
         SU_REQ_ENROLL_SET = 4, /* admin: set a user's TOTP secret */
         /* requests: either socket; non-root callers only about themselves */
         SU_REQ_STATUS = 16,
@@ -46,7 +46,7 @@ enum su_tag {
         SU_T_RHOST = 5,
         SU_T_COMMAND = 6,
         SU_T_TARGET_USER = 7,
-        SU_T_PHASE = 8, /* u32: SU_PHASE_* */
+        SU_T_PHASE = 8,     /* u32: SU_PHASE_* */
         SU_T_CHALLENGE = 9, /* challenge id, 32 hex chars */
         SU_T_ANSWER = 10,
         SU_T_PROMPT = 11,
@@ -64,17 +64,17 @@ enum su_tag {
         SU_T_WAIT = 23, /* u32: seconds until a lockout or rate limit ends */
         SU_T_TARGET_GROUP = 24,
         SU_T_FAILMODE = 25, /* u32: SU_FAILMODE_* of the deciding rule (module may honour) */
-        SU_T_MAX_ = 26,
+        SU_T_MAX_ = 26, /* at most 64: present is a 64-bit mask */
 };
 
 enum su_phase { SU_PHASE_AUTH = 1, SU_PHASE_ACCOUNT = 2, SU_PHASE_CLI = 3 };
 
 struct su_msg {
         uint8_t type;
-        uint32_t present;                  /* bit per tag */
+        uint64_t present; /* bit per tag */
         uint16_t len[SU_T_MAX_];
         uint32_t num[SU_T_MAX_];
-        const char *str[SU_T_MAX_];        /* NUL-terminated copies inside buf */
+        const char *str[SU_T_MAX_]; /* NUL-terminated copies inside buf */
         size_t used;
         char buf[SU_MSG_MAX + SU_T_MAX_];
 };

@@ -6,8 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int su_read_file_safely(const char *path, uid_t owner, size_t max_size, char **ret,
-                        size_t *ret_len)
+int su_read_file_safely(const char *path, uid_t owner, size_t max_size, char **ret, size_t *ret_len)
 {
         int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)

@@ -126,8 +126,8 @@ static int handle_final(pam_handle_t *pamh, int flags, const struct su_msg *rep,
 int su_mod_run(pam_handle_t *pamh, int flags, const struct su_mod_args *a, int phase)
 {
         const void *granted = NULL;
-        if (phase == SU_PHASE_ACCOUNT &&
-            pam_get_data(pamh, GRANT_KEY, &granted) == PAM_SUCCESS && granted)
+        if (phase == SU_PHASE_ACCOUNT && pam_get_data(pamh, GRANT_KEY, &granted) == PAM_SUCCESS &&
+            granted)
                 return 0; /* this transaction's auth phase already stepped up */
 
         const char *user = NULL;
@@ -162,8 +162,7 @@ int su_mod_run(pam_handle_t *pamh, int flags, const struct su_mod_args *a, int p
                 goto out;
         }
         if (a->debug)
-                pam_syslog(pamh, LOG_DEBUG, "user %s: %s (%s)", user,
-                           su_msg_type_name(rep->type),
+                pam_syslog(pamh, LOG_DEBUG, "user %s: %s (%s)", user, su_msg_type_name(rep->type),
                            su_msg_str(rep, SU_T_RULE) ? su_msg_str(rep, SU_T_RULE) : "-");
         if (rep->type == SU_REP_CHALLENGE) {
                 const char *id = su_msg_str(rep, SU_T_CHALLENGE);

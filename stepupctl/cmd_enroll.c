@@ -46,8 +46,8 @@ static int enroll_set(const struct ctl *c, const char *user, struct su_msg *req)
         return ctl_report(&rep);
 }
 
-static int enroll_interactive(const struct ctl *c, const char *user, const char *issuer,
-                              bool qr, struct su_msg *req)
+static int enroll_interactive(const struct ctl *c, const char *user, const char *issuer, bool qr,
+                              struct su_msg *req)
 {
         struct su_msg rep;
         req->type = SU_REQ_ENROLL_BEGIN;
@@ -122,14 +122,10 @@ static int enroll_interactive(const struct ctl *c, const char *user, const char 
 int cmd_enroll(const struct ctl *c, int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"user", required_argument, NULL, 'u'},
-                {"secret-stdin", no_argument, NULL, 's'},
-                {"issuer", required_argument, NULL, 'i'},
-                {"no-qr", no_argument, NULL, 'n'},
-                {"digits", required_argument, NULL, 'd'},
-                {"period", required_argument, NULL, 'p'},
-                {"algorithm", required_argument, NULL, 'a'},
-                {},
+            {"user", required_argument, NULL, 'u'},      {"secret-stdin", no_argument, NULL, 's'},
+            {"issuer", required_argument, NULL, 'i'},    {"no-qr", no_argument, NULL, 'n'},
+            {"digits", required_argument, NULL, 'd'},    {"period", required_argument, NULL, 'p'},
+            {"algorithm", required_argument, NULL, 'a'}, {},
         };
         const char *user = NULL, *issuer = NULL, *algo = NULL;
         bool secret_stdin = false, qr = true;
@@ -146,14 +142,29 @@ int cmd_enroll(const struct ctl *c, int argc, char **argv)
         optind = 1;
         while ((o = getopt_long(argc, argv, "", opts, NULL)) >= 0) {
                 switch (o) {
-                case 'u': user = optarg; break;
-                case 's': secret_stdin = true; break;
-                case 'i': issuer = optarg; break;
-                case 'n': qr = false; break;
-                case 'd': digits = strtol(optarg, NULL, 10); break;
-                case 'p': period = strtol(optarg, NULL, 10); break;
-                case 'a': algo = optarg; break;
-                default: return 2;
+                case 'u':
+                        user = optarg;
+                        break;
+                case 's':
+                        secret_stdin = true;
+                        break;
+                case 'i':
+                        issuer = optarg;
+                        break;
+                case 'n':
+                        qr = false;
+                        break;
+                case 'd':
+                        digits = strtol(optarg, NULL, 10);
+                        break;
+                case 'p':
+                        period = strtol(optarg, NULL, 10);
+                        break;
+                case 'a':
+                        algo = optarg;
+                        break;
+                default:
+                        return 2;
                 }
         }
         struct su_msg req;

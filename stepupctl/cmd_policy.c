@@ -24,8 +24,7 @@ static int policy_check(const char *path)
                 printf("%s: OK (%zu rules, %zu warnings)\n", path, su_policy_rule_count(p),
                        d.warnings);
         else
-                fprintf(stderr, "%s: %zu error(s); the policy would be refused\n", path,
-                        d.errors);
+                fprintf(stderr, "%s: %zu error(s); the policy would be refused\n", path, d.errors);
         su_policy_free(p);
         su_diags_free(&d);
         return r == 0 ? 0 : 1;

@@ -9,9 +9,9 @@
 static const char *user_arg(int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"user", required_argument, NULL, 'u'},
-                {"json", no_argument, NULL, 'j'},
-                {},
+            {"user", required_argument, NULL, 'u'},
+            {"json", no_argument, NULL, 'j'},
+            {},
         };
         const char *user = NULL;
         int o;
@@ -88,8 +88,8 @@ int cmd_status(const struct ctl *c, int argc, char **argv)
                 size_t len = nl ? (size_t)(nl - p) : strlen(p);
                 const char *eq = memchr(p, '=', len);
                 if (eq)
-                        printf("%-24.*s %.*s\n", (int)(eq - p), p, (int)(len - (size_t)(eq - p) - 1),
-                               eq + 1);
+                        printf("%-24.*s %.*s\n", (int)(eq - p), p,
+                               (int)(len - (size_t)(eq - p) - 1), eq + 1);
                 p += len + (nl ? 1 : 0);
         }
         return 0;

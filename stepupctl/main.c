@@ -22,9 +22,8 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-        struct ctl c = {.socket = STEPUP_PAM_SOCKET,
-                        .user_socket = STEPUP_USER_SOCKET,
-                        .timeout_ms = 10000};
+        struct ctl c = {
+            .socket = STEPUP_PAM_SOCKET, .user_socket = STEPUP_USER_SOCKET, .timeout_ms = 10000};
         int i = 1;
         for (; i < argc && argv[i][0] == '-'; i++) {
                 if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)

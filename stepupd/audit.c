@@ -10,25 +10,25 @@
 
 /* MESSAGE_IDs, explained in packaging/stepup.catalog. */
 static const char *const message_ids[SU_EV_MAX_] = {
-        [SU_EV_DECISION] = "0ab6500212774f6c8fbf4c5fb77705dc",
-        [SU_EV_CHALLENGE] = "610d0aa4b5ea4229a6906910918d7c3c",
-        [SU_EV_VERIFY_OK] = "0d78945133454ceb9947116c81df6427",
-        [SU_EV_VERIFY_FAIL] = "457672f79cc74a62916d109b4a48b1bb",
-        [SU_EV_LOCKOUT] = "7dceceebc0dc467cba41c7710b108afe",
-        [SU_EV_ENROLL] = "c12ea418968e45b6b2af180945e7c548",
-        [SU_EV_RELOAD] = "2721e17f5482422cabec0a173dd88c5c",
-        [SU_EV_REVOKE] = "176165252af74e4680445a509a256b3f",
-        [SU_EV_ABANDON] = "c99ab851238f46b2b58604eb5eefbe26",
-        [SU_EV_START] = "ad445e4807db4d5b9f98dc327f000874",
-        [SU_EV_ERROR] = "c66fd27f105d42109f6c7bc65b88ea1e",
+    [SU_EV_DECISION] = "0ab6500212774f6c8fbf4c5fb77705dc",
+    [SU_EV_CHALLENGE] = "610d0aa4b5ea4229a6906910918d7c3c",
+    [SU_EV_VERIFY_OK] = "0d78945133454ceb9947116c81df6427",
+    [SU_EV_VERIFY_FAIL] = "457672f79cc74a62916d109b4a48b1bb",
+    [SU_EV_LOCKOUT] = "7dceceebc0dc467cba41c7710b108afe",
+    [SU_EV_ENROLL] = "c12ea418968e45b6b2af180945e7c548",
+    [SU_EV_RELOAD] = "2721e17f5482422cabec0a173dd88c5c",
+    [SU_EV_REVOKE] = "176165252af74e4680445a509a256b3f",
+    [SU_EV_ABANDON] = "c99ab851238f46b2b58604eb5eefbe26",
+    [SU_EV_START] = "ad445e4807db4d5b9f98dc327f000874",
+    [SU_EV_ERROR] = "c66fd27f105d42109f6c7bc65b88ea1e",
 };
 static const char *const event_names[SU_EV_MAX_] = {
-        [SU_EV_DECISION] = "decision",   [SU_EV_CHALLENGE] = "challenge",
-        [SU_EV_VERIFY_OK] = "verify-ok", [SU_EV_VERIFY_FAIL] = "verify-fail",
-        [SU_EV_LOCKOUT] = "lockout",     [SU_EV_ENROLL] = "enroll",
-        [SU_EV_RELOAD] = "reload",       [SU_EV_REVOKE] = "revoke",
-        [SU_EV_ABANDON] = "abandon",     [SU_EV_START] = "start",
-        [SU_EV_ERROR] = "error",
+    [SU_EV_DECISION] = "decision",   [SU_EV_CHALLENGE] = "challenge",
+    [SU_EV_VERIFY_OK] = "verify-ok", [SU_EV_VERIFY_FAIL] = "verify-fail",
+    [SU_EV_LOCKOUT] = "lockout",     [SU_EV_ENROLL] = "enroll",
+    [SU_EV_RELOAD] = "reload",       [SU_EV_REVOKE] = "revoke",
+    [SU_EV_ABANDON] = "abandon",     [SU_EV_START] = "start",
+    [SU_EV_ERROR] = "error",
 };
 
 static bool use_journal;

@@ -22,5 +22,4 @@ enum su_event {
 void su_audit_init(bool force_journal);
 /* Fields are "KEY", "value" pairs ending with NULL; a NULL value is skipped.
  * priority is a syslog priority (LOG_INFO, LOG_WARNING...). */
-void su_audit(enum su_event ev, int priority, const char *message, ...)
-        __attribute__((sentinel));
+void su_audit(enum su_event ev, int priority, const char *message, ...) __attribute__((sentinel));

@@ -19,8 +19,8 @@ static int arm_timer(struct su_conn *c)
         uint64_t usec = (uint64_t)secs * 1000000ULL;
         if (c->timer)
                 return sd_event_source_set_time_relative(c->timer, usec) < 0
-                               ? -EIO
-                               : sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
+                           ? -EIO
+                           : sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
         return sd_event_add_time_relative(c->m->event, &c->timer, CLOCK_MONOTONIC, usec, 0,
                                           on_timeout, c);
 }

@@ -39,45 +39,71 @@ static int set_str(char **dst, const char *v)
 
 static int parse_args(int argc, char **argv, struct su_config *c)
 {
-        enum { O_SOCKET = 256, O_USER_SOCKET, O_DB, O_POLICY, O_CONFIG, O_OWNER, O_JOURNAL,
-               O_VERSION, O_HELP };
+        enum {
+                O_SOCKET = 256,
+                O_USER_SOCKET,
+                O_DB,
+                O_POLICY,
+                O_CONFIG,
+                O_OWNER,
+                O_JOURNAL,
+                O_VERSION,
+                O_HELP
+        };
         static const struct option opts[] = {
-                {"socket", required_argument, NULL, O_SOCKET},
-                {"user-socket", required_argument, NULL, O_USER_SOCKET},
-                {"db", required_argument, NULL, O_DB},
-                {"policy", required_argument, NULL, O_POLICY},
-                {"config", required_argument, NULL, O_CONFIG},
-                {"policy-owner", required_argument, NULL, O_OWNER},
-                {"journal", no_argument, NULL, O_JOURNAL},
-                {"version", no_argument, NULL, O_VERSION},
-                {"help", no_argument, NULL, O_HELP},
-                {},
+            {"socket", required_argument, NULL, O_SOCKET},
+            {"user-socket", required_argument, NULL, O_USER_SOCKET},
+            {"db", required_argument, NULL, O_DB},
+            {"policy", required_argument, NULL, O_POLICY},
+            {"config", required_argument, NULL, O_CONFIG},
+            {"policy-owner", required_argument, NULL, O_OWNER},
+            {"journal", no_argument, NULL, O_JOURNAL},
+            {"version", no_argument, NULL, O_VERSION},
+            {"help", no_argument, NULL, O_HELP},
+            {},
         };
         int o;
         while ((o = getopt_long(argc, argv, "", opts, NULL)) >= 0) {
                 int r = 0;
                 switch (o) {
-                case O_SOCKET: r = set_str(&c->pam_socket, optarg); break;
-                case O_USER_SOCKET: r = set_str(&c->user_socket, optarg); break;
-                case O_DB: r = set_str(&c->db_path, optarg); break;
-                case O_POLICY: r = set_str(&c->policy_path, optarg); break;
-                case O_CONFIG: r = set_str(&c->config_path, optarg); break;
+                case O_SOCKET:
+                        r = set_str(&c->pam_socket, optarg);
+                        break;
+                case O_USER_SOCKET:
+                        r = set_str(&c->user_socket, optarg);
+                        break;
+                case O_DB:
+                        r = set_str(&c->db_path, optarg);
+                        break;
+                case O_POLICY:
+                        r = set_str(&c->policy_path, optarg);
+                        break;
+                case O_CONFIG:
+                        r = set_str(&c->config_path, optarg);
+                        break;
                 case O_OWNER: {
                         char *end;
                         errno = 0;
                         unsigned long v = strtoul(optarg, &end, 10);
                         if (errno || *end || end == optarg || v > 0x7fffffffUL) {
-                                fprintf(stderr, "stepupd: --policy-owner: not a uid: %s\n",
-                                        optarg);
+                                fprintf(stderr, "stepupd: --policy-owner: not a uid: %s\n", optarg);
                                 return -EINVAL;
                         }
                         c->policy_owner = (uid_t)v;
                         break;
                 }
-                case O_JOURNAL: c->journal = true; break;
-                case O_VERSION: printf("stepupd %s\n", STEPUP_VERSION); exit(0);
-                case O_HELP: usage(stdout); exit(0);
-                default: usage(stderr); return -EINVAL;
+                case O_JOURNAL:
+                        c->journal = true;
+                        break;
+                case O_VERSION:
+                        printf("stepupd %s\n", STEPUP_VERSION);
+                        exit(0);
+                case O_HELP:
+                        usage(stdout);
+                        exit(0);
+                default:
+                        usage(stderr);
+                        return -EINVAL;
                 }
                 if (r < 0)
                         return r;

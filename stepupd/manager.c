@@ -95,8 +95,8 @@ int su_manager_reload(struct su_manager *m, char *body, size_t size)
         if (r < 0) {
                 snprintf(n, sizeof(n), "%zu", d.errors);
                 su_audit(SU_EV_RELOAD, LOG_ERR, "policy reload failed: the old policy stays",
-                         "STEPUP_POLICY", m->cfg.policy_path, "STEPUP_ERRORS", n,
-                         "STEPUP_OUTCOME", "error", NULL);
+                         "STEPUP_POLICY", m->cfg.policy_path, "STEPUP_ERRORS", n, "STEPUP_OUTCOME",
+                         "error", NULL);
                 su_diags_free(&d);
                 return r;
         }

@@ -19,7 +19,7 @@ struct su_challenge {
         char service[65];
         char rule[300];
         char scope_key[128];
-        uint32_t factors;   /* factors this challenge proves */
+        uint32_t factors; /* factors this challenge proves */
         int64_t expires_boot;
 };
 

@@ -155,6 +155,5 @@ int64_t su_assurance_age(const struct su_assurance *a, const char *boot_id, int6
 int64_t su_assurance_idle(const struct su_assurance *a, const char *boot_id, int64_t now_wall,
                           int64_t now_boot)
 {
-        return age_of(a->last_seen_at, a->last_seen_boot, a->boot_id, boot_id, now_wall,
-                      now_boot);
+        return age_of(a->last_seen_at, a->last_seen_boot, a->boot_id, boot_id, now_wall, now_boot);
 }

@@ -13,7 +13,7 @@ struct su_peer_proc {
         pid_t pid;
         pid_t ppid;
         pid_t sid;
-        unsigned long long tty_nr;        /* 0: no controlling tty */
+        unsigned long long tty_nr;         /* 0: no controlling tty */
         unsigned long long starttime;      /* of pid, clock ticks since boot */
         unsigned long long ppid_starttime; /* of the parent */
         unsigned long long sid_starttime;  /* of the session leader */

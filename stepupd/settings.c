@@ -13,14 +13,14 @@
 void su_config_defaults(struct su_config *c)
 {
         *c = (struct su_config){
-                .policy_owner = 0,
-                .max_connections = 512,
-                .idle_timeout = 10,
-                .challenge_timeout = 120,
-                .rate_attempts = 3,
-                .rate_window = 30,
-                .lockout_failures = 10,
-                .lockout_duration = 900,
+            .policy_owner = 0,
+            .max_connections = 512,
+            .idle_timeout = 10,
+            .challenge_timeout = 120,
+            .rate_attempts = 3,
+            .rate_window = 30,
+            .lockout_failures = 10,
+            .lockout_duration = 900,
         };
         c->pam_socket = strdup(STEPUP_PAM_SOCKET);
         c->user_socket = strdup(STEPUP_USER_SOCKET);
@@ -44,15 +44,18 @@ struct key {
         unsigned min, max;
 };
 
-#define K(n, field, lo, hi) {n, offsetof(struct su_config, field), lo, hi}
+#define K(n, field, lo, hi)                                                                        \
+        {                                                                                          \
+                n, offsetof(struct su_config, field), lo, hi                                       \
+        }
 static const struct key keys[] = {
-        K("max_connections", max_connections, 1, 65536),
-        K("idle_timeout", idle_timeout, 1, 3600),
-        K("challenge_timeout", challenge_timeout, 5, 3600),
-        K("rate_limit_attempts", rate_attempts, 1, 1000),
-        K("rate_limit_window", rate_window, 1, 86400),
-        K("lockout_failures", lockout_failures, 1, 100), /* NIST SP 800-63B: at most 100 */
-        K("lockout_duration", lockout_duration, 1, 31 * 86400),
+    K("max_connections", max_connections, 1, 65536),
+    K("idle_timeout", idle_timeout, 1, 3600),
+    K("challenge_timeout", challenge_timeout, 5, 3600),
+    K("rate_limit_attempts", rate_attempts, 1, 1000),
+    K("rate_limit_window", rate_window, 1, 86400),
+    K("lockout_failures", lockout_failures, 1, 100), /* NIST SP 800-63B: at most 100 */
+    K("lockout_duration", lockout_duration, 1, 31 * 86400),
 };
 
 static char *trim(char *s)
@@ -109,8 +112,7 @@ int su_config_load(struct su_config *c, const char *path, char *err, size_t errs
                 char *end;
                 errno = 0;
                 unsigned long n = strtoul(v, &end, 10);
-                if (errno || end == v || *end || v[0] == '-' || n < found->min ||
-                    n > found->max) {
+                if (errno || end == v || *end || v[0] == '-' || n < found->min || n > found->max) {
                         snprintf(err, errsize, "%s:%u: %s must be a number from %u to %u", path,
                                  lineno, k, found->min, found->max);
                         r = -EINVAL;

@@ -10,15 +10,15 @@ struct su_config {
         char *db_path;
         char *policy_path;
         char *config_path;
-        uid_t policy_owner;        /* policy and config files must be owned by this uid */
-        unsigned max_connections;  /* open connections at once */
-        unsigned idle_timeout;     /* s without a request before a connection is closed */
-        unsigned challenge_timeout;/* s a challenge stays answerable */
-        unsigned rate_attempts;    /* verification attempts per user per rate_window */
-        unsigned rate_window;      /* s */
-        unsigned lockout_failures; /* consecutive failures that lock the user */
-        unsigned lockout_duration; /* s a lockout lasts after the last failure */
-        bool journal;              /* force audit events to the journal */
+        uid_t policy_owner;         /* policy and config files must be owned by this uid */
+        unsigned max_connections;   /* open connections at once */
+        unsigned idle_timeout;      /* s without a request before a connection is closed */
+        unsigned challenge_timeout; /* s a challenge stays answerable */
+        unsigned rate_attempts;     /* verification attempts per user per rate_window */
+        unsigned rate_window;       /* s */
+        unsigned lockout_failures;  /* consecutive failures that lock the user */
+        unsigned lockout_duration;  /* s a lockout lasts after the last failure */
+        bool journal;               /* force audit events to the journal */
 };
 
 void su_config_defaults(struct su_config *c);

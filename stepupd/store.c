@@ -17,27 +17,27 @@ struct su_store {
 
 /* Forward migrations: entry i brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
-        "CREATE TABLE totp ("
-        "  user TEXT PRIMARY KEY NOT NULL,"
-        "  secret BLOB NOT NULL,"
-        "  algo INTEGER NOT NULL, digits INTEGER NOT NULL, period INTEGER NOT NULL,"
-        "  window INTEGER NOT NULL,"
-        "  last_step INTEGER NOT NULL DEFAULT -1,"
-        "  active INTEGER NOT NULL DEFAULT 0,"
-        "  created_at INTEGER NOT NULL);"
-        "CREATE TABLE assurance ("
-        "  user TEXT NOT NULL, scope_key TEXT NOT NULL,"
-        "  factors INTEGER NOT NULL,"
-        "  verified_at INTEGER NOT NULL, verified_boot INTEGER NOT NULL,"
-        "  last_seen_at INTEGER NOT NULL, last_seen_boot INTEGER NOT NULL,"
-        "  boot_id TEXT NOT NULL,"
-        "  PRIMARY KEY (user, scope_key));"
-        "CREATE TABLE failures ("
-        "  user TEXT PRIMARY KEY NOT NULL,"
-        "  consecutive INTEGER NOT NULL DEFAULT 0,"
-        "  window_start INTEGER NOT NULL DEFAULT 0,"
-        "  window_count INTEGER NOT NULL DEFAULT 0,"
-        "  last_failure_at INTEGER NOT NULL DEFAULT 0);",
+    "CREATE TABLE totp ("
+    "  user TEXT PRIMARY KEY NOT NULL,"
+    "  secret BLOB NOT NULL,"
+    "  algo INTEGER NOT NULL, digits INTEGER NOT NULL, period INTEGER NOT NULL,"
+    "  window INTEGER NOT NULL,"
+    "  last_step INTEGER NOT NULL DEFAULT -1,"
+    "  active INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE TABLE assurance ("
+    "  user TEXT NOT NULL, scope_key TEXT NOT NULL,"
+    "  factors INTEGER NOT NULL,"
+    "  verified_at INTEGER NOT NULL, verified_boot INTEGER NOT NULL,"
+    "  last_seen_at INTEGER NOT NULL, last_seen_boot INTEGER NOT NULL,"
+    "  boot_id TEXT NOT NULL,"
+    "  PRIMARY KEY (user, scope_key));"
+    "CREATE TABLE failures ("
+    "  user TEXT PRIMARY KEY NOT NULL,"
+    "  consecutive INTEGER NOT NULL DEFAULT 0,"
+    "  window_start INTEGER NOT NULL DEFAULT 0,"
+    "  window_count INTEGER NOT NULL DEFAULT 0,"
+    "  last_failure_at INTEGER NOT NULL DEFAULT 0);",
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -139,10 +139,9 @@ int su_store_open(const char *path, struct su_store **ret)
                 free(s);
                 return r;
         }
-        int sr = sqlite3_open_v2(path, &s->db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW |
-                                         SQLITE_OPEN_FULLMUTEX,
-                                 NULL);
+        int sr = sqlite3_open_v2(
+            path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX,
+            NULL);
         if (sr != SQLITE_OK) {
                 r = s->db ? fail(s, sr) : -ENOMEM;
                 goto error;
@@ -275,8 +274,8 @@ static int reset_failures(struct su_store *s, const char *user)
         return r < 0 ? r : 0;
 }
 
-int su_store_commit_totp(struct su_store *s, const char *user, int64_t step,
-                         const char *scope_key, const struct su_assurance *grant)
+int su_store_commit_totp(struct su_store *s, const char *user, int64_t step, const char *scope_key,
+                         const struct su_assurance *grant)
 {
         sqlite3_stmt *st;
         int r = exec(s, "BEGIN IMMEDIATE");
@@ -485,8 +484,7 @@ rollback:
 int su_store_failures_reset(struct su_store *s, const char *user)
 {
         sqlite3_stmt *st;
-        int r = prepare(s,
-                        "UPDATE failures SET consecutive = 0, window_count = 0 WHERE user = ?1",
+        int r = prepare(s, "UPDATE failures SET consecutive = 0, window_count = 0 WHERE user = ?1",
                         &st);
         if (r < 0)
                 return r;

@@ -51,8 +51,8 @@ int su_store_totp_delete(struct su_store *s, const char *user);
 /* A verified TOTP code: in one transaction, advance last_step (only if step is newer; else
  * -EALREADY and nothing changes), activate a pending enrolment, reset the failure count and,
  * when scope_key is non-NULL, write the assurance row.  Durable before it returns. */
-int su_store_commit_totp(struct su_store *s, const char *user, int64_t step,
-                         const char *scope_key, const struct su_assurance *grant);
+int su_store_commit_totp(struct su_store *s, const char *user, int64_t step, const char *scope_key,
+                         const struct su_assurance *grant);
 
 int su_store_assurance_get(struct su_store *s, const char *user, const char *scope_key,
                            struct su_assurance *ret);

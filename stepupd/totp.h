@@ -20,8 +20,8 @@ struct su_totp_params {
 /* Defaults: SHA1, 6 digits, 30 s, window 1. */
 void su_totp_params_default(struct su_totp_params *p);
 int su_totp_params_check(const struct su_totp_params *p); /* 0 or -EINVAL */
-const char *su_totp_algo_name(enum su_totp_algo a);     /* "SHA1", "SHA256", "SHA512" */
-int su_totp_algo_from_name(const char *name);           /* case-insensitive; or -EINVAL */
+const char *su_totp_algo_name(enum su_totp_algo a);       /* "SHA1", "SHA256", "SHA512" */
+int su_totp_algo_from_name(const char *name);             /* case-insensitive; or -EINVAL */
 
 /* Must be called once before any other call (wraps oath_init). */
 int su_totp_init(void);

@@ -297,7 +297,7 @@ int main(void)
         }
         for (secret_len = 0; hex[2 * secret_len] && secret_len < sizeof(secret); secret_len++)
                 secret[secret_len] =
-                        (uint8_t)(hexval(hex[2 * secret_len]) << 4 | hexval(hex[2 * secret_len + 1]));
+                    (uint8_t)(hexval(hex[2 * secret_len]) << 4 | hexval(hex[2 * secret_len + 1]));
         su_totp_init();
         test_daemon_down();
         test_non_root_peer();

@@ -88,7 +88,8 @@ static void test_malformed(void)
         CHECK_INT(decode_raw(badtag, sizeof(badtag)), -EBADMSG);
         const uint8_t zerotag[] = {'S', 1, SU_REQ_STATUS, 1, 0, 0, 1, 'x'};
         CHECK_INT(decode_raw(zerotag, sizeof(zerotag)), -EBADMSG);
-        const uint8_t dup[] = {'S', 1, SU_REQ_STATUS, 2, SU_T_USER, 0, 1, 'a', SU_T_USER, 0, 1, 'b'};
+        const uint8_t dup[] = {'S', 1,   SU_REQ_STATUS, 2, SU_T_USER, 0,
+                               1,   'a', SU_T_USER,     0, 1,         'b'};
         CHECK_INT(decode_raw(dup, sizeof(dup)), -EBADMSG);
         const uint8_t nul[] = {'S', 1, SU_REQ_STATUS, 1, SU_T_USER, 0, 3, 'b', 0, 'b'};
         CHECK_INT(decode_raw(nul, sizeof(nul)), -EBADMSG);

@@ -57,8 +57,11 @@ static void test_totp_commit(void)
         CHECK_INT(g.last_step, -1);
         CHECK_INT(su_store_totp_get(s, "nobody-here", &g), -ENOENT);
 
-        struct su_assurance a = {.factors = 1, .verified_at = 1000, .verified_boot = 10,
-                                 .last_seen_at = 1000, .last_seen_boot = 10};
+        struct su_assurance a = {.factors = 1,
+                                 .verified_at = 1000,
+                                 .verified_boot = 10,
+                                 .last_seen_at = 1000,
+                                 .last_seen_boot = 10};
         strcpy(a.boot_id, "00000000-0000-0000-0000-000000000001");
         CHECK_INT(su_store_commit_totp(s, "alice", 500, "tty:1", &a), 0);
         CHECK_INT(su_store_totp_get(s, "alice", &g), 0);
@@ -126,8 +129,8 @@ static void test_failures(void)
 static void test_age(void)
 {
         const char *boot = "00000000-0000-0000-0000-000000000001";
-        struct su_assurance a = {.verified_at = 1000, .verified_boot = 100, .last_seen_at = 1000,
-                                 .last_seen_boot = 100};
+        struct su_assurance a = {
+            .verified_at = 1000, .verified_boot = 100, .last_seen_at = 1000, .last_seen_boot = 100};
         strcpy(a.boot_id, boot);
         CHECK_INT(su_assurance_age(&a, boot, 1060, 160), 60);
         /* Wall clock set back one hour: the boot clock still says 60 s. */

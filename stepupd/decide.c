@@ -1,0 +1,170 @@
+/* DECIDE: policy, assurance lookup, challenge. */
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <syslog.h>
+
+#include "audit.h"
+#include "handlers.h"
+#include "manager.h"
+#include "names.h"
+#include "request.h"
+#include "scope.h"
+#include "secret.h"
+#include "totp.h"
+
+#define PROMPT_TOTP "Verification code: "
+
+static bool factors_satisfy(const struct su_decision *d, uint32_t have)
+{
+        for (size_t i = 0; i < d->nfactor_sets; i++)
+                if ((d->factor_sets[i] & have) == d->factor_sets[i])
+                        return true;
+        return false;
+}
+
+static void new_challenge_id(char out[33])
+{
+        uint8_t raw[16];
+        if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+                abort(); /* no randomness: refuse to continue rather than issue guessable ids */
+        for (size_t i = 0; i < sizeof(raw); i++)
+                snprintf(out + 2 * i, 3, "%02x", raw[i]);
+}
+
+void su_handle_decide(struct su_conn *c, const struct su_msg *req)
+{
+        struct su_manager *m = c->m;
+        if (!su_is_root_pam(c)) {
+                su_reply_error(c, EPERM, "decisions are only for root on the PAM socket");
+                return;
+        }
+        struct su_request_ctx ctx;
+        const char *what = "request";
+        int r = su_request_build(&ctx, req, &what);
+        if (r < 0) {
+                char text[128];
+                snprintf(text, sizeof(text), "invalid %s: %s", what, strerror(-r));
+                su_request_done(&ctx);
+                su_reply_deny(c, text, NULL, 0);
+                return;
+        }
+        const struct su_request *q = &ctx.req;
+        struct su_decision d;
+        char rule[300];
+        if (su_policy_eval(m->policy, q, &d, NULL) < 0) {
+                su_request_done(&ctx);
+                su_reply_deny(c, "policy evaluation failed", NULL, 0);
+                return;
+        }
+        su_rule_name(&d, rule, sizeof(rule));
+
+        if (d.action == SU_ACTION_ALLOW) {
+                su_audit(SU_EV_DECISION, LOG_INFO, "allowed by policy", "STEPUP_USER", q->user,
+                         "STEPUP_SERVICE", q->service, "STEPUP_COMMAND", q->command, "STEPUP_RULE",
+                         rule, "STEPUP_DECISION", "allow", NULL);
+                struct su_msg rep;
+                su_msg_init(&rep, SU_REP_ALLOW);
+                su_msg_put_str(&rep, SU_T_RULE, rule);
+                su_conn_reply(c, &rep);
+                goto out;
+        }
+        if (d.action != SU_ACTION_REQUIRE) {
+                const char *reason = d.reason    ? d.reason
+                                     : d.matched ? "denied by policy"
+                                                 : "no policy rule matched (denied)";
+                su_audit(SU_EV_DECISION, LOG_NOTICE, reason, "STEPUP_USER", q->user,
+                         "STEPUP_SERVICE", q->service, "STEPUP_COMMAND", q->command, "STEPUP_RULE",
+                         rule, "STEPUP_DECISION", "deny", NULL);
+                su_reply_deny(c, reason, rule, 0);
+                goto out;
+        }
+
+        /* REQUIRE: fresh enough assurance for this scope, or a challenge. */
+        struct su_peer_proc proc;
+        char key[128];
+        r = su_peer_proc_read("/proc", c->pid, &proc);
+        if (r >= 0)
+                r = su_scope_key((enum su_scope_kind)d.scope, &proc, key, sizeof(key));
+        if (r < 0) {
+                su_audit(SU_EV_DECISION, LOG_WARNING, "caller's session unknown", "STEPUP_USER",
+                         q->user, "STEPUP_SERVICE", q->service, "STEPUP_RULE", rule,
+                         "STEPUP_DECISION", "deny", NULL);
+                su_reply_deny(c, "cannot identify the caller's session", rule, 0);
+                goto out;
+        }
+        int64_t now = su_now_wall(), boot = su_now_boot();
+        struct su_assurance a;
+        if (d.within_s > 0 && su_store_assurance_get(m->store, q->user, key, &a) == 0) {
+                int64_t age = su_assurance_age(&a, m->boot_id, now, boot);
+                int64_t idle = su_assurance_idle(&a, m->boot_id, now, boot);
+                bool fresh = age >= 0 && (uint64_t)age <= d.within_s &&
+                             (d.idle_s == 0 || (idle >= 0 && (uint64_t)idle <= d.idle_s)) &&
+                             factors_satisfy(&d, a.factors);
+                if (fresh) {
+                        su_store_assurance_touch(m->store, q->user, key, now, boot);
+                        char agebuf[32];
+                        snprintf(agebuf, sizeof(agebuf), "%lld", (long long)age);
+                        su_audit(SU_EV_DECISION, LOG_INFO, "allowed: fresh step-up", "STEPUP_USER",
+                                 q->user, "STEPUP_SERVICE", q->service, "STEPUP_COMMAND",
+                                 q->command, "STEPUP_RULE", rule, "STEPUP_DECISION", "allow",
+                                 "STEPUP_ASSURANCE_AGE", agebuf, NULL);
+                        struct su_msg rep;
+                        su_msg_init(&rep, SU_REP_ALLOW);
+                        su_msg_put_str(&rep, SU_T_RULE, rule);
+                        su_conn_reply(c, &rep);
+                        goto out;
+                }
+        }
+        struct su_totp_row t;
+        bool have_totp = su_store_totp_get(m->store, q->user, &t) == 0 && t.active;
+        explicit_bzero(&t, sizeof(t));
+        if (!have_totp || !factors_satisfy(&d, SU_FACTOR_TOTP)) {
+                const char *why = have_totp ? "this action needs a factor you have not enrolled"
+                                            : "step-up needed but no TOTP factor is enrolled: "
+                                              "run 'stepupctl enroll totp'";
+                su_audit(SU_EV_DECISION, LOG_NOTICE, why, "STEPUP_USER", q->user, "STEPUP_SERVICE",
+                         q->service, "STEPUP_RULE", rule, "STEPUP_DECISION", "deny",
+                         "STEPUP_REASON", "not-enrolled", NULL);
+                su_reply_deny(c, why, rule, 0);
+                goto out;
+        }
+        if (su_deny_if_locked(c, q->user, rule))
+                goto out;
+
+        su_conn_void_challenge(c, "replaced by a new request");
+        struct su_challenge *ch = calloc(1, sizeof(*ch));
+        if (!ch) {
+                su_reply_deny(c, "out of memory", rule, 0);
+                goto out;
+        }
+        new_challenge_id(ch->id);
+        snprintf(ch->user, sizeof(ch->user), "%s", q->user);
+        snprintf(ch->service, sizeof(ch->service), "%s", q->service);
+        snprintf(ch->rule, sizeof(ch->rule), "%s", rule);
+        snprintf(ch->scope_key, sizeof(ch->scope_key), "%s", key);
+        ch->factors = SU_FACTOR_TOTP;
+        ch->expires_boot = boot + m->cfg.challenge_timeout;
+        c->pending = ch;
+
+        su_audit(SU_EV_CHALLENGE, LOG_INFO, "step-up challenge", "STEPUP_USER", q->user,
+                 "STEPUP_SERVICE", q->service, "STEPUP_COMMAND", q->command, "STEPUP_RULE", rule,
+                 "STEPUP_DECISION", "challenge", "STEPUP_FACTOR", "totp", NULL);
+        struct su_msg rep;
+        su_msg_init(&rep, SU_REP_CHALLENGE);
+        su_msg_put_str(&rep, SU_T_CHALLENGE, ch->id);
+        su_msg_put_str(&rep, SU_T_PROMPT, PROMPT_TOTP);
+        su_msg_put_str(&rep, SU_T_FACTOR, "totp");
+        su_msg_put_str(&rep, SU_T_RULE, rule);
+        if (d.message)
+                su_msg_put_str(&rep, SU_T_MESSAGE, d.message);
+        su_conn_reply(c, &rep);
+out:
+        su_request_done(&ctx);
+}
+
+/* Counts a failed code; returns the message for the user. */
