@@ -243,6 +243,8 @@ const char *su_msg_type_name(uint8_t type)
                 return "ENROLL_CONFIRM";
         case SU_REQ_UNLOCK:
                 return "UNLOCK";
+        case SU_REQ_STATS:
+                return "STATS";
         case SU_REP_ALLOW:
                 return "ALLOW";
         case SU_REP_DENY:

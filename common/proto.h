@@ -30,6 +30,7 @@ enum su_msg_type {
         SU_REQ_ENROLL_BEGIN = 18,
         SU_REQ_ENROLL_CONFIRM = 19,
         SU_REQ_UNLOCK = 20, /* root only */
+        SU_REQ_STATS = 30,  /* root only: counters and latency histograms -> OK(BODY) */
         /* replies */
         SU_REP_ALLOW = 64,
         SU_REP_DENY = 65,

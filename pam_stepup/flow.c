@@ -15,6 +15,7 @@
 #include "stepup.h"
 
 #define GRANT_KEY "pam_stepup_granted"
+#define SU_MAX_ROUNDS 16
 
 static const char *item(pam_handle_t *pamh, int type)
 {
@@ -164,7 +165,12 @@ int su_mod_run(pam_handle_t *pamh, int flags, const struct su_mod_args *a, int p
         if (a->debug)
                 pam_syslog(pamh, LOG_DEBUG, "user %s: %s (%s)", user, su_msg_type_name(rep->type),
                            su_msg_str(rep, SU_T_RULE) ? su_msg_str(rep, SU_T_RULE) : "-");
-        if (rep->type == SU_REP_CHALLENGE) {
+        /* One round per factor (or question); bounded so a confused daemon cannot loop us. */
+        for (int round = 0; rep->type == SU_REP_CHALLENGE; round++) {
+                if (round >= SU_MAX_ROUNDS) {
+                        r = -EHOSTDOWN;
+                        goto out;
+                }
                 const char *id = su_msg_str(rep, SU_T_CHALLENGE);
                 const char *prompt = su_msg_str(rep, SU_T_PROMPT);
                 if (!id || !prompt) {

@@ -62,8 +62,7 @@ static char *canonical_dir_form(const char *path)
         return r;
 }
 
-int cmd_pattern_init(struct cmd_pattern *c, enum cmd_kind kind, const char *path,
-                     const char *args)
+int cmd_pattern_init(struct cmd_pattern *c, enum cmd_kind kind, const char *path, const char *args)
 {
         memset(c, 0, sizeof(*c));
         c->kind = kind;

@@ -50,8 +50,7 @@ static const char *one_of(const struct cond *c)
 }
 
 /* service, user, target-user: one value against the list. */
-static int eval_value(const struct cond *c, const char *what, const char *v, char *why,
-                      size_t size)
+static int eval_value(const struct cond *c, const char *what, const char *v, char *why, size_t size)
 {
         if (in_names(c, v)) {
                 say(why, size, "%s is '%s'", what, v);
@@ -105,8 +104,7 @@ static int eval_target_group(const struct cond *c, const struct su_request *rq, 
         return 0;
 }
 
-static int eval_command(const struct cond *c, const struct su_request *rq, char *why,
-                        size_t size)
+static int eval_command(const struct cond *c, const struct su_request *rq, char *why, size_t size)
 {
         bool m = cmd_match(&c->cmd, rq);
         const char *cmd = rq->command;

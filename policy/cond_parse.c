@@ -20,17 +20,17 @@ static const struct {
         enum cond_kind kind;
         const char *what; /* one item, for "expected a ..."; NULL: takes no argument */
 } leaves[] = {
-        {"service", COND_SERVICE, "service name"},
-        {"user", COND_USER, "user name"},
-        {"group", COND_GROUP, "group name"},
-        {"target-user", COND_TARGET_USER, "user name"},
-        {"target-group", COND_TARGET_GROUP, "group name"},
-        {"command", COND_COMMAND, NULL},
-        {"rhost", COND_RHOST, "host name, address or network"},
-        {"remote", COND_REMOTE, NULL},
-        {"tty", COND_TTY, NULL},
-        {"time", COND_TIME, "time range"},
-        {"weekday", COND_WEEKDAY, "weekday"},
+    {"service", COND_SERVICE, "service name"},
+    {"user", COND_USER, "user name"},
+    {"group", COND_GROUP, "group name"},
+    {"target-user", COND_TARGET_USER, "user name"},
+    {"target-group", COND_TARGET_GROUP, "group name"},
+    {"command", COND_COMMAND, NULL},
+    {"rhost", COND_RHOST, "host name, address or network"},
+    {"remote", COND_REMOTE, NULL},
+    {"tty", COND_TTY, NULL},
+    {"time", COND_TIME, "time range"},
+    {"weekday", COND_WEEKDAY, "weekday"},
 };
 
 static int parse_or(struct parser *ps, unsigned depth, struct cond **ret);

@@ -48,11 +48,9 @@ int diag_addv(struct su_diags *d, enum su_severity sev, const char *file, unsign
         e->line = line;
         e->column = col;
         if (d->n == POLICY_MAX_DIAGS) {
-                e->severity = SU_DIAG_ERROR;
                 e->line = e->column = 0;
                 snprintf(e->message, sizeof(e->message),
-                         "too many diagnostics; only the first %d are shown",
-                         POLICY_MAX_DIAGS - 1);
+                         "too many diagnostics; only the first %d are shown", POLICY_MAX_DIAGS - 1);
                 return 0;
         }
         vsnprintf(e->message, sizeof(e->message), fmt, ap);

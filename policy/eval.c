@@ -15,8 +15,7 @@ void su_explain_free(struct su_explain *e)
         memset(e, 0, sizeof(*e));
 }
 
-static int explain_add(struct su_explain *e, const struct rule *r, bool matched,
-                       const char *why)
+static int explain_add(struct su_explain *e, const struct rule *r, bool matched, const char *why)
 {
         struct su_explain_entry *x;
 
@@ -58,13 +57,13 @@ static void decide(const struct rule *r, struct su_decision *d)
 }
 
 /* explain is rewritten from the start on every call (its buffer is reused). */
-int su_policy_eval(const struct su_policy *p, const struct su_request *req,
-                   struct su_decision *ret, struct su_explain *explain)
+int su_policy_eval(const struct su_policy *p, const struct su_request *req, struct su_decision *ret,
+                   struct su_explain *explain)
 {
         struct su_decision d = {
-                .action = SU_ACTION_DENY,
-                .file = "(default)",
-                .matched = false,
+            .action = SU_ACTION_DENY,
+            .file = "(default)",
+            .matched = false,
         };
 
         if (!p || !req || !ret)

@@ -9,9 +9,9 @@ static const struct {
         unsigned bit;
         const char *name;
 } factors[] = {
-        {SU_FACTOR_TOTP, "totp"},
-        {SU_FACTOR_QUESTION, "question"},
-        {SU_FACTOR_RECOVERY, "recovery"},
+    {SU_FACTOR_TOTP, "totp"},
+    {SU_FACTOR_QUESTION, "question"},
+    {SU_FACTOR_RECOVERY, "recovery"},
 };
 
 const char *su_factor_name(unsigned factor_bit)

@@ -11,15 +11,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         static const char *const groups[] = {"wheel", "adm"};
         const struct su_request req = {
-                .service = "sudo",
-                .user = "alice",
-                .tty = "pts/1",
-                .rhost = "10.1.2.3",
-                .command = "/usr/bin/systemctl restart nginx",
-                .target_user = "root",
-                .groups = groups,
-                .ngroups = 2,
-                .now = 1700000000,
+            .service = "sudo",
+            .user = "alice",
+            .tty = "pts/1",
+            .rhost = "10.1.2.3",
+            .command = "/usr/bin/systemctl restart nginx",
+            .target_user = "root",
+            .groups = groups,
+            .ngroups = 2,
+            .now = 1700000000,
         };
         struct su_diags diags = {0};
         struct su_explain explain = {0};

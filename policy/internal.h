@@ -10,14 +10,14 @@
 #include "policy.h"
 
 /* Limits on everything a policy author controls (STYLE: limits on every input). */
-#define POLICY_MAX_RULES 4096            /* per loaded set, all files together */
-#define POLICY_MAX_LINE 4096             /* bytes per physical line */
-#define POLICY_MAX_DEPTH 32              /* nesting of ( ) and 'not' */
-#define POLICY_MAX_FILE_SIZE (1u << 20)  /* bytes per file */
-#define POLICY_MAX_FILES 64              /* *.conf files in policy.d */
-#define POLICY_MAX_NAME 255              /* user, group, service, host names */
-#define POLICY_MAX_STRING 1024           /* deny reasons and messages */
-#define POLICY_MAX_DIAGS 128             /* stored diagnostics; more are only counted */
+#define POLICY_MAX_RULES 4096             /* per loaded set, all files together */
+#define POLICY_MAX_LINE 4096              /* bytes per physical line */
+#define POLICY_MAX_DEPTH 32               /* nesting of ( ) and 'not' */
+#define POLICY_MAX_FILE_SIZE (1u << 20)   /* bytes per file */
+#define POLICY_MAX_FILES 64               /* *.conf files in policy.d */
+#define POLICY_MAX_NAME 255               /* user, group, service, host names */
+#define POLICY_MAX_STRING 1024            /* deny reasons and messages */
+#define POLICY_MAX_DIAGS 128              /* stored diagnostics; more are only counted */
 #define POLICY_DEFAULT_WITHIN_S (15 * 60) /* require without 'within' */
 
 /* ---- diagnostics (diag.c) ---- */
@@ -48,10 +48,10 @@ void src_report(struct source *s, enum su_severity sev, const struct srcpos *at,
  * are bumped either way. */
 int diag_add(struct su_diags *d, enum su_severity sev, const char *file, unsigned line,
              unsigned col, const char *text, size_t text_len, const char *fmt, ...)
-        __attribute__((format(printf, 8, 9)));
+    __attribute__((format(printf, 8, 9)));
 int diag_addv(struct su_diags *d, enum su_severity sev, const char *file, unsigned line,
               unsigned col, const char *text, size_t text_len, const char *fmt, va_list ap)
-        __attribute__((format(printf, 8, 0)));
+    __attribute__((format(printf, 8, 0)));
 
 /* ---- conditions ---- */
 
@@ -80,7 +80,7 @@ enum cmd_kind { CMD_PATH, CMD_SHELL, CMD_SUDOEDIT };
 struct cmd_pattern {
         enum cmd_kind kind;
         char *forms[CMD_FORMS]; /* CMD_PATH only */
-        char *args;             /* argument glob (CMD_PATH) or file glob (CMD_SUDOEDIT); NULL = any */
+        char *args; /* argument glob (CMD_PATH) or file glob (CMD_SUDOEDIT); NULL = any */
 };
 
 /* An rhost item: an address with a prefix length, or a host-name glob (family 0). */
@@ -101,10 +101,10 @@ struct cond {
         char **names;       /* name lists */
         struct host_pattern *hosts;
         struct time_range *times;
-        size_t n;           /* entries in kids, names, hosts or times */
-        unsigned weekdays;  /* bit (1 << tm_wday) */
+        size_t n;          /* entries in kids, names, hosts or times */
+        unsigned weekdays; /* bit (1 << tm_wday) */
         struct cmd_pattern cmd;
-        char *spec;         /* the arguments as written, for explanations */
+        char *spec; /* the arguments as written, for explanations */
 };
 
 struct cond *cond_free(struct cond *c);
@@ -164,8 +164,7 @@ void duration_format(uint64_t secs, char *buf, size_t size);
 
 /* ---- matchers: names, commands, hosts, clock ---- */
 
-int cmd_pattern_init(struct cmd_pattern *c, enum cmd_kind kind, const char *path,
-                     const char *args);
+int cmd_pattern_init(struct cmd_pattern *c, enum cmd_kind kind, const char *path, const char *args);
 void cmd_pattern_clear(struct cmd_pattern *c);
 bool cmd_match(const struct cmd_pattern *c, const struct su_request *rq);
 bool glob_has_magic(const char *s);

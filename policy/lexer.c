@@ -112,8 +112,8 @@ static bool raw_continues(const struct lexer *lx, const struct srcpos *ln)
 
 /* A quoted string starting at p[i] == '"'.  Returns the index after the closing quote, or -1
  * after reporting an error. */
-static long lex_string(struct lexer *lx, const struct srcpos *ln, const char *p, size_t n,
-                       size_t i, struct tokens *out, int *err)
+static long lex_string(struct lexer *lx, const struct srcpos *ln, const char *p, size_t n, size_t i,
+                       struct tokens *out, int *err)
 {
         struct srcpos at = *ln;
         char *buf;
@@ -137,10 +137,11 @@ static long lex_string(struct lexer *lx, const struct srcpos *ln, const char *p,
                 if (c == '\\' && j + 1 < n) {
                         unsigned char e = (unsigned char)p[j + 1];
                         if (e != '"' && e != '\\') {
-                                if (is_control(e))
-                                        src_error(lx->src, &at, "invalid character 0x%02x in string",
-                                                  e);
-                                else
+                                if (is_control(e)) {
+                                        at.col++; /* point at the character, not the '\\' */
+                                        src_error(lx->src, &at,
+                                                  "invalid character 0x%02x in string", e);
+                                } else
                                         src_error(lx->src, &at,
                                                   "unknown escape '\\%c' in string (only \\\" and "
                                                   "\\\\ are allowed)",
@@ -214,8 +215,8 @@ static int lex_physical(struct lexer *lx, const struct srcpos *ln, struct tokens
                 }
                 if (is_punct((char)c)) {
                         static const enum tok_type types[] = {
-                                ['('] = TOK_LPAREN, [')'] = TOK_RPAREN, [','] = TOK_COMMA,
-                                ['+'] = TOK_PLUS,   ['|'] = TOK_PIPE,
+                            ['('] = TOK_LPAREN, [')'] = TOK_RPAREN, [','] = TOK_COMMA,
+                            ['+'] = TOK_PLUS,   ['|'] = TOK_PIPE,
                         };
                         r = push(out, types[c], NULL, 0, &at, i + 1);
                         if (r < 0)

@@ -1,6 +1,6 @@
-/* su_policy_load: PATH, then the *.conf files in DIR(PATH)/policy.d in strcmp order, as one policy.  Every
- * file is read through safe_read; any refusal or parse error in any file refuses the whole set,
- * after every file has been looked at so the admin sees all problems at once. */
+/* su_policy_load: PATH, then the *.conf files in DIR(PATH)/policy.d in strcmp order, as one policy.
+ * Every file is read through safe_read; any refusal or parse error in any file refuses the whole
+ * set, after every file has been looked at so the admin sees all problems at once. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -107,8 +107,8 @@ static int list_dropins(int dirfd, const char *display, struct su_diags *diags, 
 }
 
 /* DIR(path)/policy.d; a missing directory is fine, an unsafe one refuses the set. */
-static int load_dropins(struct su_policy *p, const char *path, uid_t owner,
-                        struct su_diags *diags, size_t *errors)
+static int load_dropins(struct su_policy *p, const char *path, uid_t owner, struct su_diags *diags,
+                        size_t *errors)
 {
         const char *slash = strrchr(path, '/');
         char *dirpath, *display, err[256], **names = NULL;

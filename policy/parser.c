@@ -14,8 +14,7 @@
 #define FACTOR_LIST "totp, question or recovery"
 
 enum opt { OPT_WITHIN, OPT_IDLE, OPT_SCOPE, OPT_FAILMODE, OPT_MESSAGE, OPT_COUNT };
-static const char *const opt_names[OPT_COUNT] = {"within", "idle", "scope", "failmode",
-                                                 "message"};
+static const char *const opt_names[OPT_COUNT] = {"within", "idle", "scope", "failmode", "message"};
 
 const struct token *peek(const struct parser *ps)
 {
@@ -39,8 +38,8 @@ bool tok_is(const struct token *t, const char *word)
 const char *tok_describe(const struct token *t, char *buf, size_t size)
 {
         static const char *const punct[] = {
-                [TOK_EOL] = "end of line", [TOK_LPAREN] = "'('", [TOK_RPAREN] = "')'",
-                [TOK_COMMA] = "','",       [TOK_PLUS] = "'+'",   [TOK_PIPE] = "'|'",
+            [TOK_EOL] = "end of line", [TOK_LPAREN] = "'('", [TOK_RPAREN] = "')'",
+            [TOK_COMMA] = "','",       [TOK_PLUS] = "'+'",   [TOK_PIPE] = "'|'",
         };
 
         if (t->type == TOK_WORD)
@@ -93,8 +92,8 @@ static int parse_factor_atom(struct parser *ps, unsigned depth, struct dnf *ret)
                 close = take(ps);
                 if (close->type != TOK_RPAREN) {
                         src_error(ps->src, &close->at,
-                                  "expected ')' to close the '(' at column %u, found %s",
-                                  t->at.col, tok_describe(close, found, sizeof(found)));
+                                  "expected ')' to close the '(' at column %u, found %s", t->at.col,
+                                  tok_describe(close, found, sizeof(found)));
                         return -EINVAL;
                 }
                 return 0;
@@ -190,8 +189,7 @@ static int parse_choice(struct parser *ps, const struct token *opt, const char *
                         return 0;
                 }
         if (v->type == TOK_WORD)
-                src_error(ps->src, &v->at, "unknown %s '%s' (expected %s)", opt->s, v->s,
-                          expected);
+                src_error(ps->src, &v->at, "unknown %s '%s' (expected %s)", opt->s, v->s, expected);
         else
                 src_error(ps->src, &v->at, "expected a %s (%s), found %s", opt->s, expected,
                           tok_describe(v, found, sizeof(found)));
@@ -206,8 +204,8 @@ static int parse_string_value(struct parser *ps, const struct token *opt, const 
         char found[96];
 
         if (v->type != TOK_STRING) {
-                src_error(ps->src, &v->at, "expected a quoted string after '%s', found %s",
-                          opt->s, tok_describe(v, found, sizeof(found)));
+                src_error(ps->src, &v->at, "expected a quoted string after '%s', found %s", opt->s,
+                          tok_describe(v, found, sizeof(found)));
                 return -EINVAL;
         }
         if (v->len > POLICY_MAX_STRING) {
@@ -263,7 +261,8 @@ static int check_idle(struct parser *ps, const struct rule *r, const struct srcp
         if (r->idle_s > r->within_s) {
                 duration_format(r->idle_s, a, sizeof(a));
                 duration_format(r->within_s, b, sizeof(b));
-                src_error(ps->src, idle_at, "'idle %s' conflicts with 'within %s'%s: idle must not "
+                src_error(ps->src, idle_at,
+                          "'idle %s' conflicts with 'within %s'%s: idle must not "
                           "be longer",
                           a, b, within_given ? "" : " (the default)");
                 return -EINVAL;
@@ -378,8 +377,8 @@ static int parse_rule(struct parser *ps, struct rule *r)
                 return parse_require(ps, r);
         }
         if (kw->type == TOK_WORD)
-                src_error(ps->src, &kw->at, "unknown keyword '%s' (expected allow, deny or require)",
-                          kw->s);
+                src_error(ps->src, &kw->at,
+                          "unknown keyword '%s' (expected allow, deny or require)", kw->s);
         else
                 src_error(ps->src, &kw->at, "expected allow, deny or require, found %s",
                           tok_describe(kw, found, sizeof(found)));

@@ -12,7 +12,7 @@ struct parser {
 };
 
 const struct token *peek(const struct parser *ps);
-const struct token *take(struct parser *ps); /* never moves past TOK_EOL */
+const struct token *take(struct parser *ps);          /* never moves past TOK_EOL */
 bool tok_is(const struct token *t, const char *word); /* an unquoted word */
 /* "'word'", "string \"...\"", "'('", "end of line": for "found ..." in messages. */
 const char *tok_describe(const struct token *t, char *buf, size_t size);

@@ -85,8 +85,8 @@ void policy_check_set(const struct su_policy *p, struct su_diags *d, const char 
                          "denied (end the policy with 'allow' or 'deny' to make that explicit)");
 }
 
-int su_policy_parse_buffer(const char *name, const char *text, size_t len,
-                           struct su_policy **ret, struct su_diags *diags)
+int su_policy_parse_buffer(const char *name, const char *text, size_t len, struct su_policy **ret,
+                           struct su_diags *diags)
 {
         struct source src = {name ? name : "(buffer)", text, len, diags, 0, false};
         struct su_policy *p;

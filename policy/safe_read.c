@@ -51,8 +51,8 @@ static int open_error(int e, char *err, size_t errsize)
         return -e;
 }
 
-int safe_read_file(int dirfd, const char *name, uid_t owner, char **ret, size_t *ret_len,
-                   char *err, size_t errsize)
+int safe_read_file(int dirfd, const char *name, uid_t owner, char **ret, size_t *ret_len, char *err,
+                   size_t errsize)
 {
         size_t len = 0, cap = POLICY_MAX_FILE_SIZE + 1;
         char *buf;

@@ -8,7 +8,10 @@
 #include <syslog.h>
 #include <systemd/sd-journal.h>
 
-/* MESSAGE_IDs, explained in packaging/stepup.catalog. */
+#include "metrics.h"
+#include "proto.h"
+
+/* MESSAGE_IDs, explained in packaging/catalog/stepup.catalog (tests/metrics checks). */
 static const char *const message_ids[SU_EV_MAX_] = {
     [SU_EV_DECISION] = "0ab6500212774f6c8fbf4c5fb77705dc",
     [SU_EV_CHALLENGE] = "610d0aa4b5ea4229a6906910918d7c3c",
@@ -32,10 +35,82 @@ static const char *const event_names[SU_EV_MAX_] = {
 };
 
 static bool use_journal;
+/* The request being handled (conn.c), for STEPUP_LATENCY_US and the verification counters. */
+static uint8_t cur_type;
+static uint64_t cur_arrival_us;
 
 void su_audit_init(bool force_journal)
 {
         use_journal = force_journal || getenv("JOURNAL_STREAM") != NULL;
+}
+
+void su_audit_request_begin(uint8_t type, uint64_t arrival_us)
+{
+        cur_type = type;
+        cur_arrival_us = arrival_us;
+}
+
+void su_audit_request_end(void)
+{
+        cur_type = 0;
+}
+
+static const char *field(const char *const *keys, const char *const *vals, size_t n,
+                         const char *key)
+{
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(keys[i], key) == 0)
+                        return vals[i];
+        return NULL;
+}
+
+/* Verification outcomes are counted from their audit events, so the counters and the trail
+ * cannot disagree: answers to a challenge (VERIFY) and challenges abandoned outside one. */
+static void count_event(enum su_event ev, const char *const *keys, const char *const *vals,
+                        size_t n)
+{
+        const char *service = field(keys, vals, n, "STEPUP_SERVICE");
+        const char *factor = field(keys, vals, n, "STEPUP_FACTOR");
+        const char *outcome = field(keys, vals, n, "STEPUP_OUTCOME");
+        bool verify = cur_type == SU_REQ_VERIFY;
+        struct su_metrics *m = su_metrics();
+        switch (ev) {
+        case SU_EV_VERIFY_OK:
+                if (verify)
+                        su_metrics_verify(m, service, factor, SU_MO_SUCCESS);
+                break;
+        case SU_EV_VERIFY_FAIL:
+                if (verify)
+                        su_metrics_verify(m, service, factor,
+                                          outcome && strcmp(outcome, "error") == 0
+                                              ? SU_MO_ERROR
+                                              : SU_MO_FAILURE);
+                break;
+        case SU_EV_ABANDON:
+                if (verify || cur_type == 0 || cur_type == SU_REQ_DECIDE)
+                        su_metrics_verify(m, service, factor, SU_MO_ABANDONED);
+                break;
+        case SU_EV_LOCKOUT:
+                /* With a decision: an attempt refused because of a lockout; without: the
+                 * failure that started one ("unlocked" is neither). */
+                if (field(keys, vals, n, "STEPUP_DECISION")) {
+                        if (verify)
+                                su_metrics_verify(m, service, factor, SU_MO_LOCKED);
+                } else if (outcome && strcmp(outcome, "locked") == 0) {
+                        su_metrics_lockout(m);
+                }
+                break;
+        default:
+                break;
+        }
+}
+
+static bool carries_latency(enum su_event ev)
+{
+        if (cur_type != SU_REQ_DECIDE && cur_type != SU_REQ_VERIFY)
+                return false;
+        return ev == SU_EV_DECISION || ev == SU_EV_CHALLENGE || ev == SU_EV_VERIFY_OK ||
+               ev == SU_EV_VERIFY_FAIL || ev == SU_EV_LOCKOUT;
 }
 
 #define MAX_FIELDS 24
@@ -75,6 +150,15 @@ void su_audit(enum su_event ev, int priority, const char *message, ...)
                 }
         }
         va_end(ap);
+        count_event(ev, keys, vals, n);
+        char latency[24];
+        if (carries_latency(ev) && n < MAX_FIELDS) {
+                snprintf(latency, sizeof(latency), "%llu",
+                         (unsigned long long)(su_metrics_now_us() - cur_arrival_us));
+                keys[n] = "STEPUP_LATENCY_US";
+                vals[n] = latency;
+                n++;
+        }
 
         if (use_journal) {
                 char *lines[MAX_FIELDS + 4];

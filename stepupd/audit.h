@@ -2,6 +2,7 @@
  * not running under journald).  Callers never pass secrets. */
 #pragma once
 #include <stdbool.h>
+#include <stdint.h>
 
 enum su_event {
         SU_EV_DECISION,
@@ -20,6 +21,10 @@ enum su_event {
 
 /* Chooses the sink: the journal when JOURNAL_STREAM is set or force_journal, else stderr. */
 void su_audit_init(bool force_journal);
+/* conn.c brackets each request: events of a DECIDE or VERIFY then carry STEPUP_LATENCY_US
+ * (from arrival_us, CLOCK_MONOTONIC), and verification outcomes are counted (metrics.h). */
+void su_audit_request_begin(uint8_t type, uint64_t arrival_us);
+void su_audit_request_end(void);
 /* Fields are "KEY", "value" pairs ending with NULL; a NULL value is skipped.
  * priority is a syslog priority (LOG_INFO, LOG_WARNING...). */
 void su_audit(enum su_event ev, int priority, const char *message, ...) __attribute__((sentinel));

@@ -1,5 +1,6 @@
 /* One client connection: framing, peer credentials, idle timeout, reply queue. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -7,7 +8,9 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "faults.h"
 #include "manager.h"
+#include "metrics.h"
 #include "scope.h"
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
@@ -31,7 +34,8 @@ void su_conn_void_challenge(struct su_conn *c, const char *why)
                 return;
         su_audit(SU_EV_ABANDON, LOG_NOTICE, "step-up challenge abandoned", "STEPUP_USER",
                  c->pending->user, "STEPUP_SERVICE", c->pending->service, "STEPUP_RULE",
-                 c->pending->rule, "STEPUP_OUTCOME", "abandoned", "STEPUP_REASON", why, NULL);
+                 c->pending->rule, "STEPUP_FACTOR", su_factor_name(c->pending->current),
+                 "STEPUP_OUTCOME", "abandoned", "STEPUP_REASON", why, NULL);
         explicit_bzero(c->pending, sizeof(*c->pending));
         free(c->pending);
         c->pending = NULL;
@@ -119,6 +123,7 @@ static int flush_out(struct su_conn *c)
                 }
                 c->out_pos += (size_t)n;
         }
+        su_fault_point("after-reply-sent");
         c->out_len = c->out_pos = 0;
         if (c->close_after_write)
                 return -ECONNRESET;
@@ -146,9 +151,42 @@ static void reply_error(struct su_conn *c, int err, const char *text)
         c->close_after_write = true;
 }
 
+/* The type of the reply the handler queued (payload byte 2), 0 when none. */
+static uint8_t queued_type(const struct su_conn *c)
+{
+        return c->out_len > SU_FRAME_HDR + 2 ? c->out[SU_FRAME_HDR + 2] : 0;
+}
+
+/* One request: the handler, then its latency (arrival to reply queued) and, for DECIDE, the
+ * decision its reply carries.  Verification outcomes are counted from audit events. */
+static void dispatch(struct su_conn *c, struct su_msg *req, uint64_t arrival_us)
+{
+        uint8_t type = req->type;
+        char service[SU_METRICS_NAME_MAX + 1] = "";
+        const char *s = su_msg_str(req, SU_T_SERVICE);
+        snprintf(service, sizeof(service), "%s", s ? s : "");
+        su_audit_request_begin(type, arrival_us);
+        su_handle_request(c, req);
+        su_audit_request_end();
+        uint64_t us = su_metrics_now_us() - arrival_us;
+        struct su_metrics *m = su_metrics();
+        if (type == SU_REQ_DECIDE) {
+                su_metrics_latency(m, SU_MH_DECIDE, us);
+                uint8_t rt = queued_type(c);
+                if (rt == SU_REP_ALLOW || rt == SU_REP_DENY || rt == SU_REP_CHALLENGE)
+                        su_metrics_decision(m, s ? service : NULL,
+                                            rt == SU_REP_ALLOW  ? SU_MD_ALLOW
+                                            : rt == SU_REP_DENY ? SU_MD_DENY
+                                                                : SU_MD_CHALLENGE);
+        } else if (type == SU_REQ_VERIFY) {
+                su_metrics_latency(m, SU_MH_VERIFY, us);
+        }
+}
+
 /* Reads what is there; dispatches once a whole frame has arrived. */
 static int read_in(struct su_conn *c)
 {
+        uint64_t arrival_us = su_metrics_now_us();
         for (;;) {
                 size_t want;
                 if (c->in_len < SU_FRAME_HDR) {
@@ -171,7 +209,7 @@ static int read_in(struct su_conn *c)
                                 if (r < 0)
                                         reply_error(c, EBADMSG, "malformed message");
                                 else
-                                        su_handle_request(c, req);
+                                        dispatch(c, req, arrival_us);
                                 su_msg_wipe(req);
                                 free(req);
                                 return arm_timer(c);

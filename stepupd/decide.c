@@ -9,6 +9,7 @@
 #include <syslog.h>
 
 #include "audit.h"
+#include "challenge.h"
 #include "handlers.h"
 #include "manager.h"
 #include "names.h"
@@ -17,24 +18,6 @@
 #include "secret.h"
 #include "totp.h"
 
-#define PROMPT_TOTP "Verification code: "
-
-static bool factors_satisfy(const struct su_decision *d, uint32_t have)
-{
-        for (size_t i = 0; i < d->nfactor_sets; i++)
-                if ((d->factor_sets[i] & have) == d->factor_sets[i])
-                        return true;
-        return false;
-}
-
-static void new_challenge_id(char out[33])
-{
-        uint8_t raw[16];
-        if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
-                abort(); /* no randomness: refuse to continue rather than issue guessable ids */
-        for (size_t i = 0; i < sizeof(raw); i++)
-                snprintf(out + 2 * i, 3, "%02x", raw[i]);
-}
 
 void su_handle_decide(struct su_conn *c, const struct su_msg *req)
 {
@@ -50,6 +33,10 @@ void su_handle_decide(struct su_conn *c, const struct su_msg *req)
                 char text[128];
                 snprintf(text, sizeof(text), "invalid %s: %s", what, strerror(-r));
                 su_request_done(&ctx);
+                su_audit(SU_EV_DECISION, LOG_WARNING, text, "STEPUP_USER",
+                         su_msg_str(req, SU_T_USER), "STEPUP_SERVICE",
+                         su_msg_str(req, SU_T_SERVICE), "STEPUP_DECISION", "deny",
+                         "STEPUP_REASON", "invalid-request", NULL);
                 su_reply_deny(c, text, NULL, 0);
                 return;
         }
@@ -57,6 +44,9 @@ void su_handle_decide(struct su_conn *c, const struct su_msg *req)
         struct su_decision d;
         char rule[300];
         if (su_policy_eval(m->policy, q, &d, NULL) < 0) {
+                su_audit(SU_EV_DECISION, LOG_ERR, "policy evaluation failed", "STEPUP_USER",
+                         q->user, "STEPUP_SERVICE", q->service, "STEPUP_DECISION", "deny",
+                         "STEPUP_REASON", "policy-error", NULL);
                 su_request_done(&ctx);
                 su_reply_deny(c, "policy evaluation failed", NULL, 0);
                 return;
@@ -104,7 +94,7 @@ void su_handle_decide(struct su_conn *c, const struct su_msg *req)
                 int64_t idle = su_assurance_idle(&a, m->boot_id, now, boot);
                 bool fresh = age >= 0 && (uint64_t)age <= d.within_s &&
                              (d.idle_s == 0 || (idle >= 0 && (uint64_t)idle <= d.idle_s)) &&
-                             factors_satisfy(&d, a.factors);
+                             su_factor_sets_satisfied(d.factor_sets, d.nfactor_sets, a.factors);
                 if (fresh) {
                         su_store_assurance_touch(m->store, q->user, key, now, boot);
                         char agebuf[32];
@@ -120,49 +110,26 @@ void su_handle_decide(struct su_conn *c, const struct su_msg *req)
                         goto out;
                 }
         }
-        struct su_totp_row t;
-        bool have_totp = su_store_totp_get(m->store, q->user, &t) == 0 && t.active;
-        explicit_bzero(&t, sizeof(t));
-        if (!have_totp || !factors_satisfy(&d, SU_FACTOR_TOTP)) {
-                const char *why = have_totp ? "this action needs a factor you have not enrolled"
-                                            : "step-up needed but no TOTP factor is enrolled: "
-                                              "run 'stepupctl enroll totp'";
+        if (su_deny_if_locked(c, q->user, rule))
+                goto out;
+        struct su_challenge_spec spec = {.user = q->user,
+                                         .service = q->service,
+                                         .rule = rule,
+                                         .scope_key = key,
+                                         .sets = d.factor_sets,
+                                         .nsets = d.nfactor_sets,
+                                         .message = d.message,
+                                         .command = q->command};
+        r = su_challenge_begin(c, &spec);
+        if (r < 0) {
+                const char *why = r == -ENOKEY ? "step-up needed but no enrolled factor satisfies "
+                                                 "this rule: enrol with 'stepupctl enroll totp'"
+                                               : "out of memory";
                 su_audit(SU_EV_DECISION, LOG_NOTICE, why, "STEPUP_USER", q->user, "STEPUP_SERVICE",
                          q->service, "STEPUP_RULE", rule, "STEPUP_DECISION", "deny",
                          "STEPUP_REASON", "not-enrolled", NULL);
                 su_reply_deny(c, why, rule, 0);
-                goto out;
         }
-        if (su_deny_if_locked(c, q->user, rule))
-                goto out;
-
-        su_conn_void_challenge(c, "replaced by a new request");
-        struct su_challenge *ch = calloc(1, sizeof(*ch));
-        if (!ch) {
-                su_reply_deny(c, "out of memory", rule, 0);
-                goto out;
-        }
-        new_challenge_id(ch->id);
-        snprintf(ch->user, sizeof(ch->user), "%s", q->user);
-        snprintf(ch->service, sizeof(ch->service), "%s", q->service);
-        snprintf(ch->rule, sizeof(ch->rule), "%s", rule);
-        snprintf(ch->scope_key, sizeof(ch->scope_key), "%s", key);
-        ch->factors = SU_FACTOR_TOTP;
-        ch->expires_boot = boot + m->cfg.challenge_timeout;
-        c->pending = ch;
-
-        su_audit(SU_EV_CHALLENGE, LOG_INFO, "step-up challenge", "STEPUP_USER", q->user,
-                 "STEPUP_SERVICE", q->service, "STEPUP_COMMAND", q->command, "STEPUP_RULE", rule,
-                 "STEPUP_DECISION", "challenge", "STEPUP_FACTOR", "totp", NULL);
-        struct su_msg rep;
-        su_msg_init(&rep, SU_REP_CHALLENGE);
-        su_msg_put_str(&rep, SU_T_CHALLENGE, ch->id);
-        su_msg_put_str(&rep, SU_T_PROMPT, PROMPT_TOTP);
-        su_msg_put_str(&rep, SU_T_FACTOR, "totp");
-        su_msg_put_str(&rep, SU_T_RULE, rule);
-        if (d.message)
-                su_msg_put_str(&rep, SU_T_MESSAGE, d.message);
-        su_conn_reply(c, &rep);
 out:
         su_request_done(&ctx);
 }

@@ -15,6 +15,7 @@
 #include "request.h"
 #include "scope.h"
 #include "secret.h"
+#include "stats.h"
 #include "totp.h"
 
 void su_handle_request(struct su_conn *c, struct su_msg *req)
@@ -46,6 +47,9 @@ void su_handle_request(struct su_conn *c, struct su_msg *req)
                 break;
         case SU_REQ_RELOAD:
                 su_handle_reload(c);
+                break;
+        case SU_REQ_STATS:
+                su_handle_stats(c);
                 break;
         default:
                 su_reply_error(c, EOPNOTSUPP, "unknown request");

@@ -22,12 +22,13 @@ static void usage(FILE *f)
                 "  --db PATH            SQLite database              [%s]\n"
                 "  --policy PATH        policy file                  [%s]\n"
                 "  --config PATH        daemon settings              [%s]\n"
+                "  --questions PATH     security question catalogue  [%s]\n"
                 "  --policy-owner UID   required owner of the policy and config files [0]\n"
                 "  --journal            send audit events to the journal\n"
                 "  --version, --help\n"
                 "Sockets passed by systemd (FileDescriptorName=pam / user) take precedence.\n",
                 STEPUP_PAM_SOCKET, STEPUP_USER_SOCKET, STEPUP_DB_PATH, STEPUP_POLICY_PATH,
-                STEPUP_CONFIG_PATH);
+                STEPUP_CONFIG_PATH, STEPUP_QUESTIONS_PATH);
 }
 
 static int set_str(char **dst, const char *v)

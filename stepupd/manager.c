@@ -49,6 +49,7 @@ struct su_manager *su_manager_free(struct su_manager *m)
                         unlink(i == 0 ? m->cfg.pam_socket : m->cfg.user_socket);
         }
         su_policy_free(m->policy);
+        free(m->questions);
         su_store_close(m->store);
         sd_event_unref(m->event);
         su_config_free(&m->cfg);
@@ -84,6 +85,30 @@ static void log_diags(const struct su_diags *d)
         }
 }
 
+/* The question catalogue reloads with the policy; a broken one keeps the old one. */
+static int reload_questions(struct su_manager *m, char *body, size_t size)
+{
+        char err[512];
+        struct su_catalogue *cat = calloc(1, sizeof(*cat));
+        if (!cat)
+                return -ENOMEM;
+        int r = su_catalogue_load(m->cfg.questions_path, m->cfg.policy_owner, cat, err,
+                                  sizeof(err));
+        if (r < 0) {
+                fprintf(stderr, "stepupd: %s\n", err);
+                if (body && size)
+                        snprintf(body + strlen(body), size - strlen(body), "%s\n", err);
+                su_audit(SU_EV_RELOAD, LOG_ERR, "question catalogue not loaded",
+                         "STEPUP_QUESTIONS", m->cfg.questions_path, "STEPUP_REASON", err,
+                         "STEPUP_OUTCOME", "error", NULL);
+                free(cat);
+                return r;
+        }
+        free(m->questions);
+        m->questions = cat;
+        return 0;
+}
+
 int su_manager_reload(struct su_manager *m, char *body, size_t size)
 {
         struct su_diags d = {0};
@@ -107,7 +132,7 @@ int su_manager_reload(struct su_manager *m, char *body, size_t size)
         su_audit(SU_EV_RELOAD, LOG_INFO, "policy loaded", "STEPUP_POLICY", m->cfg.policy_path,
                  "STEPUP_RULES", n, "STEPUP_OUTCOME", "success", NULL);
         su_diags_free(&d);
-        return 0;
+        return reload_questions(m, body, size);
 }
 
 static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *userdata)

@@ -8,18 +8,30 @@
 
 #include "policy.h"
 #include "proto.h"
+#include "questions.h"
 #include "settings.h"
 #include "store.h"
 
 enum su_sock_kind { SU_SOCK_PAM = 0, SU_SOCK_USER = 1 };
 
+#define SU_ASK_MAX 8 /* security questions asked in one challenge */
+
+/* One pending step-up on a connection: which factor sets would satisfy the rule, what was
+ * proven so far, and the factor being asked now.  See challenge.c. */
 struct su_challenge {
         char id[33];
         char user[257];
         char service[65];
         char rule[300];
-        char scope_key[128];
-        uint32_t factors; /* factors this challenge proves */
+        char scope_key[128]; /* where the grant is recorded; "" for a local proof */
+        uint32_t sets[SU_FACTOR_SETS_MAX];
+        size_t nsets;
+        uint32_t enrolled; /* factors the user has */
+        uint32_t proven;   /* factors proven in this challenge */
+        uint32_t current;  /* factor being asked */
+        char qids[SU_ASK_MAX][33];
+        size_t nq, qpos;
+        bool local; /* proves the caller to stepupd itself (re-enrolment gate): no assurance */
         int64_t expires_boot;
 };
 
@@ -38,6 +50,7 @@ struct su_conn {
         size_t out_len, out_pos;
         bool close_after_write;
         struct su_challenge *pending;
+        int64_t local_proof_until; /* boot clock: the peer proved a factor on this connection */
         struct su_conn *prev, *next;
 };
 
@@ -48,6 +61,7 @@ struct su_manager {
         bool bound_ourselves[2]; /* unlink the node on exit */
         sd_event_source *listen_src[2];
         struct su_policy *policy;
+        struct su_catalogue *questions; /* the admin's question catalogue (may be empty) */
         struct su_store *store;
         char boot_id[SU_BOOT_ID_LEN + 1];
         unsigned n_conns;

@@ -21,12 +21,15 @@ void su_config_defaults(struct su_config *c)
             .rate_window = 30,
             .lockout_failures = 10,
             .lockout_duration = 900,
+            .questions_enrol = 3,
+            .questions_ask = 1,
         };
         c->pam_socket = strdup(STEPUP_PAM_SOCKET);
         c->user_socket = strdup(STEPUP_USER_SOCKET);
         c->db_path = strdup(STEPUP_DB_PATH);
         c->policy_path = strdup(STEPUP_POLICY_PATH);
         c->config_path = strdup(STEPUP_CONFIG_PATH);
+        c->questions_path = strdup(STEPUP_QUESTIONS_PATH);
 }
 
 void su_config_free(struct su_config *c)
@@ -36,6 +39,7 @@ void su_config_free(struct su_config *c)
         free(c->db_path);
         free(c->policy_path);
         free(c->config_path);
+        free(c->questions_path);
 }
 
 struct key {
@@ -56,6 +60,8 @@ static const struct key keys[] = {
     K("rate_limit_window", rate_window, 1, 86400),
     K("lockout_failures", lockout_failures, 1, 100), /* NIST SP 800-63B: at most 100 */
     K("lockout_duration", lockout_duration, 1, 31 * 86400),
+    K("questions_enrol", questions_enrol, 1, 16),
+    K("questions_ask", questions_ask, 1, 8),
 };
 
 static char *trim(char *s)

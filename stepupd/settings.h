@@ -10,6 +10,7 @@ struct su_config {
         char *db_path;
         char *policy_path;
         char *config_path;
+        char *questions_path;
         uid_t policy_owner;         /* policy and config files must be owned by this uid */
         unsigned max_connections;   /* open connections at once */
         unsigned idle_timeout;      /* s without a request before a connection is closed */
@@ -18,6 +19,8 @@ struct su_config {
         unsigned rate_window;       /* s */
         unsigned lockout_failures;  /* consecutive failures that lock the user */
         unsigned lockout_duration;  /* s a lockout lasts after the last failure */
+        unsigned questions_enrol;   /* answers a user gives when enrolling questions */
+        unsigned questions_ask;     /* questions asked in one challenge */
         bool journal;               /* force audit events to the journal */
 };
 

@@ -1,5 +1,6 @@
 /* SQLite implementation of store.h: WAL, synchronous=FULL, schema in PRAGMA user_version. */
 #include "store.h"
+#include "faults.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +39,15 @@ static const char *const migrations[] = {
     "  window_start INTEGER NOT NULL DEFAULT 0,"
     "  window_count INTEGER NOT NULL DEFAULT 0,"
     "  last_failure_at INTEGER NOT NULL DEFAULT 0);",
+    /* v2: security questions and recovery codes, both stored only as yescrypt hashes. */
+    "CREATE TABLE questions ("
+    "  user TEXT NOT NULL, qid TEXT NOT NULL, hash TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (user, qid));"
+    "CREATE TABLE recovery ("
+    "  user TEXT NOT NULL, tag TEXT NOT NULL, hash TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL, used_at INTEGER,"
+    "  PRIMARY KEY (user, tag));",
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -116,8 +126,36 @@ static int migrate(struct su_store *s)
         return 0;
 }
 
+/* The database's directory must not let anyone else swap or remove the file (its WAL and
+ * journal live there too): owned by us or root, not group/world-writable.  -EPERM if not. */
+static int check_db_dir(const char *path)
+{
+        char dir[4096];
+        const char *slash = strrchr(path, '/');
+        size_t n = slash ? (size_t)(slash - path) : 0;
+        if (n >= sizeof(dir))
+                return -ENAMETOOLONG;
+        if (!slash)
+                snprintf(dir, sizeof(dir), ".");
+        else if (n == 0)
+                snprintf(dir, sizeof(dir), "/");
+        else
+                snprintf(dir, sizeof(dir), "%.*s", (int)n, path);
+        struct stat st;
+        if (stat(dir, &st) < 0)
+                return -errno;
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+        if ((st.st_mode & (S_IWGRP | S_IWOTH)) || (st.st_uid != geteuid() && st.st_uid != 0))
+                return -EPERM;
+        return 0;
+}
+
 int su_store_open(const char *path, struct su_store **ret)
 {
+        int dr = check_db_dir(path);
+        if (dr < 0)
+                return dr;
         struct su_store *s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
@@ -301,6 +339,7 @@ int su_store_commit_totp(struct su_store *s, const char *user, int64_t step, con
                 goto rollback;
         if (scope_key && (r = write_assurance(s, user, scope_key, grant)) < 0)
                 goto rollback;
+        su_fault_point("mid-commit");
         if ((r = exec(s, "COMMIT")) < 0)
                 goto rollback;
         return 0;
@@ -473,6 +512,7 @@ int su_store_note_failure(struct su_store *s, const char *user, int64_t now,
         sqlite3_bind_int64(st, 2, now);
         if ((r = step_done(s, st)) < 0)
                 goto rollback;
+        su_fault_point("mid-failure");
         if ((r = exec(s, "COMMIT")) < 0)
                 goto rollback;
         return su_store_failures_get(s, user, ret);
@@ -490,5 +530,288 @@ int su_store_failures_reset(struct su_store *s, const char *user)
                 return r;
         sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
         r = step_done(s, st);
+        return r < 0 ? r : 0;
+}
+
+/* Runs sql (no rows) with the user bound to ?1. */
+static int exec_user(struct su_store *s, const char *sql, const char *user)
+{
+        sqlite3_stmt *st;
+        int r = prepare(s, sql, &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+        return step_done(s, st);
+}
+
+int su_store_questions_set(struct su_store *s, const char *user, const struct su_answer_row *rows,
+                           size_t n)
+{
+        int r = exec(s, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        if ((r = exec_user(s, "DELETE FROM questions WHERE user = ?1", user)) < 0)
+                goto rollback;
+        for (size_t i = 0; i < n; i++) {
+                sqlite3_stmt *st;
+                r = prepare(s,
+                            "INSERT INTO questions (user, qid, hash, created_at) "
+                            "VALUES (?1, ?2, ?3, strftime('%s', 'now'))",
+                            &st);
+                if (r < 0)
+                        goto rollback;
+                sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 2, rows[i].qid, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 3, rows[i].hash, -1, SQLITE_STATIC);
+                if ((r = step_done(s, st)) < 0)
+                        goto rollback;
+        }
+        if ((r = exec(s, "COMMIT")) < 0)
+                goto rollback;
+        return 0;
+rollback:
+        exec(s, "ROLLBACK");
+        return r;
+}
+
+int su_store_questions_get(struct su_store *s, const char *user, struct su_answer_row *out,
+                           size_t max)
+{
+        sqlite3_stmt *st;
+        int r = prepare(s, "SELECT qid, hash FROM questions WHERE user = ?1 ORDER BY qid", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+        size_t n = 0;
+        int sr;
+        while ((sr = sqlite3_step(st)) == SQLITE_ROW && n < max) {
+                snprintf(out[n].qid, sizeof(out[n].qid), "%s",
+                         (const char *)sqlite3_column_text(st, 0));
+                snprintf(out[n].hash, sizeof(out[n].hash), "%s",
+                         (const char *)sqlite3_column_text(st, 1));
+                n++;
+        }
+        r = sr == SQLITE_ROW || sr == SQLITE_DONE ? (int)n : fail(s, sr);
+        sqlite3_finalize(st);
+        return r;
+}
+
+int su_store_recovery_set(struct su_store *s, const char *user, const struct su_recovery_row *rows,
+                          size_t n)
+{
+        int r = exec(s, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        if ((r = exec_user(s, "DELETE FROM recovery WHERE user = ?1", user)) < 0)
+                goto rollback;
+        for (size_t i = 0; i < n; i++) {
+                sqlite3_stmt *st;
+                r = prepare(s,
+                            "INSERT INTO recovery (user, tag, hash, created_at) "
+                            "VALUES (?1, ?2, ?3, strftime('%s', 'now'))",
+                            &st);
+                if (r < 0)
+                        goto rollback;
+                sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 2, rows[i].tag, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 3, rows[i].hash, -1, SQLITE_STATIC);
+                if ((r = step_done(s, st)) < 0)
+                        goto rollback;
+        }
+        if ((r = exec(s, "COMMIT")) < 0)
+                goto rollback;
+        return 0;
+rollback:
+        exec(s, "ROLLBACK");
+        return r;
+}
+
+int su_store_recovery_get(struct su_store *s, const char *user, const char *tag,
+                          struct su_recovery_row *ret)
+{
+        sqlite3_stmt *st;
+        int r = prepare(s,
+                        "SELECT tag, hash FROM recovery "
+                        "WHERE user = ?1 AND tag = ?2 AND used_at IS NULL",
+                        &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, tag, -1, SQLITE_STATIC);
+        int sr = sqlite3_step(st);
+        if (sr == SQLITE_ROW) {
+                snprintf(ret->tag, sizeof(ret->tag), "%s", (const char *)sqlite3_column_text(st, 0));
+                snprintf(ret->hash, sizeof(ret->hash), "%s",
+                         (const char *)sqlite3_column_text(st, 1));
+                r = 0;
+        } else {
+                r = sr == SQLITE_DONE ? -ENOENT : fail(s, sr);
+        }
+        sqlite3_finalize(st);
+        return r;
+}
+
+static int count_user(struct su_store *s, const char *sql, const char *user)
+{
+        sqlite3_stmt *st;
+        int r = prepare(s, sql, &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+        int sr = sqlite3_step(st);
+        r = sr == SQLITE_ROW ? sqlite3_column_int(st, 0) : fail(s, sr);
+        sqlite3_finalize(st);
+        return r;
+}
+
+int su_store_recovery_unused(struct su_store *s, const char *user)
+{
+        return count_user(s, "SELECT count(*) FROM recovery WHERE user = ?1 AND used_at IS NULL",
+                          user);
+}
+
+int su_store_recovery_consume(struct su_store *s, const char *user, const char *tag, int64_t now,
+                              const char *scope_key, const struct su_assurance *grant)
+{
+        sqlite3_stmt *st;
+        int r = exec(s, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        r = prepare(s,
+                    "UPDATE recovery SET used_at = ?3 "
+                    "WHERE user = ?1 AND tag = ?2 AND used_at IS NULL",
+                    &st);
+        if (r < 0)
+                goto rollback;
+        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, tag, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, now);
+        if ((r = step_done(s, st)) < 0)
+                goto rollback;
+        if (r == 0) {
+                r = -EALREADY;
+                goto rollback;
+        }
+        if ((r = reset_failures(s, user)) < 0)
+                goto rollback;
+        if (scope_key && (r = write_assurance(s, user, scope_key, grant)) < 0)
+                goto rollback;
+        if ((r = exec(s, "COMMIT")) < 0)
+                goto rollback;
+        return 0;
+rollback:
+        exec(s, "ROLLBACK");
+        return r;
+}
+
+int su_store_grant(struct su_store *s, const char *user, const char *scope_key,
+                   const struct su_assurance *grant)
+{
+        int r = exec(s, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        if ((r = reset_failures(s, user)) < 0)
+                goto rollback;
+        if (scope_key && (r = write_assurance(s, user, scope_key, grant)) < 0)
+                goto rollback;
+        if ((r = exec(s, "COMMIT")) < 0)
+                goto rollback;
+        return 0;
+rollback:
+        exec(s, "ROLLBACK");
+        return r;
+}
+
+/* Factor bits as in policy.h; kept numeric here so the store does not depend on policy/. */
+#define BIT_TOTP (1u << 0)
+#define BIT_QUESTION (1u << 1)
+#define BIT_RECOVERY (1u << 2)
+
+int su_store_enrolled(struct su_store *s, const char *user, uint32_t *ret)
+{
+        uint32_t bits = 0;
+        int n = count_user(s, "SELECT count(*) FROM totp WHERE user = ?1 AND active = 1", user);
+        if (n < 0)
+                return n;
+        if (n > 0)
+                bits |= BIT_TOTP;
+        n = count_user(s, "SELECT count(*) FROM questions WHERE user = ?1", user);
+        if (n < 0)
+                return n;
+        if (n > 0)
+                bits |= BIT_QUESTION;
+        n = su_store_recovery_unused(s, user);
+        if (n < 0)
+                return n;
+        if (n > 0)
+                bits |= BIT_RECOVERY;
+        *ret = bits;
+        return 0;
+}
+
+int su_store_reset(struct su_store *s, const char *user, uint32_t mask)
+{
+        int r = exec(s, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        if ((mask & BIT_TOTP) && (r = exec_user(s, "DELETE FROM totp WHERE user = ?1", user)) < 0)
+                goto rollback;
+        if ((mask & BIT_QUESTION) &&
+            (r = exec_user(s, "DELETE FROM questions WHERE user = ?1", user)) < 0)
+                goto rollback;
+        if ((mask & BIT_RECOVERY) &&
+            (r = exec_user(s, "DELETE FROM recovery WHERE user = ?1", user)) < 0)
+                goto rollback;
+        if ((r = exec(s, "COMMIT")) < 0)
+                goto rollback;
+        return 0;
+rollback:
+        exec(s, "ROLLBACK");
+        return r;
+}
+
+int su_store_forget(struct su_store *s, const char *user)
+{
+        static const char *const sql[] = {
+                "DELETE FROM totp WHERE user = ?1",      "DELETE FROM assurance WHERE user = ?1",
+                "DELETE FROM failures WHERE user = ?1",  "DELETE FROM questions WHERE user = ?1",
+                "DELETE FROM recovery WHERE user = ?1",
+        };
+        int total = 0;
+        int r = exec(s, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+                if ((r = exec_user(s, sql[i], user)) < 0)
+                        goto rollback;
+                total += r;
+        }
+        if ((r = exec(s, "COMMIT")) < 0)
+                goto rollback;
+        return total;
+rollback:
+        exec(s, "ROLLBACK");
+        return r;
+}
+
+int su_store_list_users(struct su_store *s, int (*fn)(const char *user, void *data), void *data)
+{
+        sqlite3_stmt *st;
+        int r = prepare(s,
+                        "SELECT user FROM totp UNION SELECT user FROM questions "
+                        "UNION SELECT user FROM recovery ORDER BY 1",
+                        &st);
+        if (r < 0)
+                return r;
+        int sr;
+        r = 0;
+        while ((sr = sqlite3_step(st)) == SQLITE_ROW) {
+                r = fn((const char *)sqlite3_column_text(st, 0), data);
+                if (r < 0)
+                        break;
+        }
+        if (r >= 0 && sr != SQLITE_DONE && sr != SQLITE_ROW)
+                r = fail(s, sr);
+        sqlite3_finalize(st);
         return r < 0 ? r : 0;
 }

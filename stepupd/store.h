@@ -8,7 +8,7 @@
 
 #include "totp.h"
 
-#define SU_STORE_SCHEMA_VERSION 1
+#define SU_STORE_SCHEMA_VERSION 2
 #define SU_BOOT_ID_LEN 36
 
 struct su_store;
@@ -69,3 +69,51 @@ int su_store_note_attempt(struct su_store *s, const char *user, int64_t now, int
 int su_store_note_failure(struct su_store *s, const char *user, int64_t now,
                           struct su_failures *ret);
 int su_store_failures_reset(struct su_store *s, const char *user);
+
+/* Security questions: (question id, yescrypt hash) pairs. */
+#define SU_QID_MAX 32
+#define SU_HASH_MAX 128
+#define SU_QUESTIONS_PER_USER_MAX 16
+struct su_answer_row {
+        char qid[SU_QID_MAX + 1];
+        char hash[SU_HASH_MAX + 1];
+};
+/* Replaces all of the user's answers in one transaction. */
+int su_store_questions_set(struct su_store *s, const char *user, const struct su_answer_row *rows,
+                           size_t n);
+/* Returns the number of rows written to out (at most max). */
+int su_store_questions_get(struct su_store *s, const char *user, struct su_answer_row *out,
+                           size_t max);
+
+/* Recovery codes: a public lookup tag and the hash of the secret part. */
+#define SU_RECOVERY_CODES_MAX 16
+#define SU_RECOVERY_TAG_LEN 4
+struct su_recovery_row {
+        char tag[SU_RECOVERY_TAG_LEN + 1];
+        char hash[SU_HASH_MAX + 1];
+};
+/* Replaces every recovery code of the user (used or not). */
+int su_store_recovery_set(struct su_store *s, const char *user, const struct su_recovery_row *rows,
+                          size_t n);
+/* The unused code with this tag: 0, or -ENOENT. */
+int su_store_recovery_get(struct su_store *s, const char *user, const char *tag,
+                          struct su_recovery_row *ret);
+int su_store_recovery_unused(struct su_store *s, const char *user);
+/* Marks the code used (only if still unused, else -EALREADY), resets the failure count and,
+ * when scope_key is non-NULL, writes the assurance row: one transaction. */
+int su_store_recovery_consume(struct su_store *s, const char *user, const char *tag, int64_t now,
+                              const char *scope_key, const struct su_assurance *grant);
+
+/* A verification that consumed nothing (security questions): failures reset and, when
+ * scope_key is non-NULL, the assurance row written, in one transaction. */
+int su_store_grant(struct su_store *s, const char *user, const char *scope_key,
+                   const struct su_assurance *grant);
+
+/* Factor bits (policy.h SU_FACTOR_*) the user has in a usable state. */
+int su_store_enrolled(struct su_store *s, const char *user, uint32_t *ret);
+/* Removes the factors in mask (TOTP, questions, recovery codes). */
+int su_store_reset(struct su_store *s, const char *user, uint32_t mask);
+/* Erases every row about the user, in every table. Returns rows removed. */
+int su_store_forget(struct su_store *s, const char *user);
+/* Calls fn for every user with any factor, in name order. */
+int su_store_list_users(struct su_store *s, int (*fn)(const char *user, void *data), void *data);

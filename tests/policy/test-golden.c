@@ -100,7 +100,8 @@ static int split(char *s, struct kase *k)
                         return -1;
                 f = after ? &k->out[k->nout++] : &k->in[k->nin++];
                 *eq = '\0';
-                if (copy(f->key, sizeof(f->key), word) < 0 || copy(f->val, sizeof(f->val), eq + 1) < 0)
+                if (copy(f->key, sizeof(f->key), word) < 0 ||
+                    copy(f->val, sizeof(f->val), eq + 1) < 0)
                         return -1;
         }
 }

@@ -1,5 +1,5 @@
-/* su_policy_load: policy.conf plus the *.conf files in policy.d, in a scratch directory, and every reason
- * a file or the set is refused.  Files are created here with exact modes, so the result does
+/* su_policy_load: policy.conf plus the *.conf files in policy.d, in a scratch directory, and every
+ * reason a file or the set is refused.  Files are created here with exact modes, so the result does
  * not depend on the umask or on how the source tree was checked out. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* nftw flags */
@@ -190,8 +190,7 @@ static void test_refusals(void)
         if (symlink(other, conf) < 0)
                 abort();
         CHECK_INT(load(conf, &p, &d), -ELOOP);
-        snprintf(want, sizeof(want), "%s: error: is a symbolic link (refusing to follow it)",
-                 conf);
+        snprintf(want, sizeof(want), "%s: error: is a symbolic link (refusing to follow it)", conf);
         CHECK(has_diag(&d, want));
         unlink(conf);
 
