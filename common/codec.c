@@ -24,7 +24,7 @@ static const struct tag_info tags[SU_T_MAX_] = {
     [SU_T_BODY] = {K_MULTILINE, 8192},  [SU_T_DIGITS] = {K_U32, 4},
     [SU_T_PERIOD] = {K_U32, 4},         [SU_T_ALGO] = {K_TEXT, 16},
     [SU_T_WAIT] = {K_U32, 4},           [SU_T_TARGET_GROUP] = {K_TEXT, 256},
-    [SU_T_FAILMODE] = {K_U32, 4},
+    [SU_T_FAILMODE] = {K_U32, 4},       [SU_T_WINDOW] = {K_U32, 4},
 };
 
 size_t su_tag_max(enum su_tag tag)
@@ -243,6 +243,22 @@ const char *su_msg_type_name(uint8_t type)
                 return "ENROLL_CONFIRM";
         case SU_REQ_UNLOCK:
                 return "UNLOCK";
+        case SU_REQ_QUESTIONS_GET:
+                return "QUESTIONS_GET";
+        case SU_REQ_QUESTIONS_SET:
+                return "QUESTIONS_SET";
+        case SU_REQ_RECOVERY_NEW:
+                return "RECOVERY_NEW";
+        case SU_REQ_RESET:
+                return "RESET";
+        case SU_REQ_FORGET:
+                return "FORGET";
+        case SU_REQ_LIST:
+                return "LIST";
+        case SU_REQ_RECOVERY_SET:
+                return "RECOVERY_SET";
+        case SU_REQ_REMOVE:
+                return "REMOVE";
         case SU_REQ_STATS:
                 return "STATS";
         case SU_REP_ALLOW:

@@ -30,6 +30,15 @@ enum su_msg_type {
         SU_REQ_ENROLL_BEGIN = 18,
         SU_REQ_ENROLL_CONFIRM = 19,
         SU_REQ_UNLOCK = 20, /* root only */
+        /* factors and the enrolment lifecycle (docs/factors.md) */
+        SU_REQ_QUESTIONS_GET = 21, /* the catalogue -> OK(BODY "id<TAB>text" lines) */
+        SU_REQ_QUESTIONS_SET = 22, /* BODY "id<TAB>answer" lines -> OK | CHALLENGE (gate) */
+        SU_REQ_RECOVERY_NEW = 23,  /* -> OK(BODY: one code a line, shown once) | CHALLENGE */
+        SU_REQ_RESET = 24,         /* root: USER, [FACTOR] */
+        SU_REQ_FORGET = 25,        /* root: USER: erase every row about the user */
+        SU_REQ_LIST = 26,          /* root: -> OK(BODY: one line per user) */
+        SU_REQ_RECOVERY_SET = 27,  /* root: USER, BODY = codes (imported scratch codes) */
+        SU_REQ_REMOVE = 28,        /* FACTOR: remove one's own factor -> OK | CHALLENGE */
         SU_REQ_STATS = 30,  /* root only: counters and latency histograms -> OK(BODY) */
         /* replies */
         SU_REP_ALLOW = 64,
@@ -65,7 +74,8 @@ enum su_tag {
         SU_T_WAIT = 23, /* u32: seconds until a lockout or rate limit ends */
         SU_T_TARGET_GROUP = 24,
         SU_T_FAILMODE = 25, /* u32: SU_FAILMODE_* of the deciding rule (module may honour) */
-        SU_T_MAX_ = 26, /* at most 64: present is a 64-bit mask */
+        SU_T_WINDOW = 26,   /* u32: TOTP steps accepted either side (imports) */
+        SU_T_MAX_ = 27,     /* at most 64: present is a 64-bit mask */
 };
 
 enum su_phase { SU_PHASE_AUTH = 1, SU_PHASE_ACCOUNT = 2, SU_PHASE_CLI = 3 };

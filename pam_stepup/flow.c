@@ -1,6 +1,7 @@
 /* One step-up check: gather the PAM context, ask stepupd, run the challenge. */
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +14,11 @@
 #include "proto.h"
 #include "sockio.h"
 #include "stepup.h"
+#include "sudo_args.h"
 
 #define GRANT_KEY "pam_stepup_granted"
 #define SU_MAX_ROUNDS 16
+#define SU_COMMAND_TEXT_MAX 4096 /* the COMMAND field's limit (common/codec.c) */
 
 static const char *item(pam_handle_t *pamh, int type)
 {
@@ -25,21 +28,84 @@ static const char *item(pam_handle_t *pamh, int type)
         return v;
 }
 
-/* SUDO_COMMAND is sudo's own resolved command, but only inside the real sudo. */
-static const char *sudo_command(const char *service)
+/* True inside the real sudo (sudoedit is a link to it) for sudo's PAM services. */
+static bool in_sudo(const char *service)
 {
         if (strcmp(service, "sudo") != 0 && strcmp(service, "sudo-i") != 0)
-                return NULL;
+                return false;
         char exe[PATH_MAX];
         ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
         if (n <= 0)
-                return NULL;
+                return false;
         exe[n] = 0;
         const char *base = strrchr(exe, '/');
         base = base ? base + 1 : exe;
-        if (strcmp(base, "sudo") != 0)
-                return NULL;
-        return getenv("SUDO_COMMAND");
+        return strcmp(base, "sudo") == 0;
+}
+
+/* The command, target user and group sudo was asked for, from sudo's own argv: sudo exports
+ * nothing about them while the PAM stack runs, and an inherited SUDO_COMMAND is the caller's
+ * to forge (see sudo_args.h).  Anything unclear is refused, never guessed. */
+static int put_sudo(pam_handle_t *pamh, struct su_msg *m, const char *user)
+{
+        char *buf = NULL;
+        const char **argv = NULL;
+        int argc = 0;
+        int r = su_sudo_read_cmdline("/proc/self/cmdline", &buf, &argv, &argc);
+        struct su_sudo_args sa;
+        if (r >= 0)
+                r = su_sudo_parse(argc, argv, &sa);
+        char cwd[PATH_MAX];
+        if (r >= 0 && !getcwd(cwd, sizeof(cwd)))
+                r = -errno;
+        struct su_sudo_env env = {.path = getenv("PATH"),
+                                  .shell = getenv("SHELL"),
+                                  .cwd = cwd,
+                                  .invoker = user,
+                                  .secure_path = SU_SUDO_SECURE_PATH};
+        struct su_sudo_request q = {0};
+        if (r >= 0)
+                r = su_sudo_request(&sa, &env, SU_COMMAND_TEXT_MAX, &q);
+        if (r >= 0 && q.command)
+                r = su_msg_put_str(m, SU_T_COMMAND, q.command);
+        if (r >= 0 && q.target_user)
+                r = su_valid_user(q.target_user)
+                        ? su_msg_put_str(m, SU_T_TARGET_USER, q.target_user)
+                        : -EINVAL;
+        if (r >= 0 && q.target_group)
+                r = su_valid_user(q.target_group)
+                        ? su_msg_put_str(m, SU_T_TARGET_GROUP, q.target_group)
+                        : -EINVAL;
+        if (r < 0) {
+                pam_syslog(pamh, LOG_NOTICE, "cannot tell what sudo was asked to run: %s",
+                           strerror(-r));
+                pam_prompt(pamh, PAM_ERROR_MSG, NULL, "%s",
+                           r == -E2BIG ? "step-up: the command line is too long to check"
+                                       : "step-up: cannot tell which command sudo would run "
+                                         "(use its full path and plain options)");
+        }
+        su_sudo_request_free(&q);
+        free(argv);
+        free(buf);
+        return r < 0 ? -ENOEXEC : 0;
+}
+
+/* su: PAM_USER is whom the caller becomes; the decision is about the caller, the real uid of
+ * the su process (set by the kernel, unlike PAM_RUSER), with PAM_USER as the target. */
+static bool is_su(const char *service)
+{
+        return strcmp(service, "su") == 0 || strcmp(service, "su-l") == 0;
+}
+
+static int su_invoker(char *name, size_t size)
+{
+        char buf[4096];
+        struct passwd pw, *pwp = NULL;
+        if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &pwp) != 0 || !pwp)
+                return -ENOENT;
+        if (snprintf(name, size, "%s", pw.pw_name) >= (int)size)
+                return -ENOENT;
+        return 0;
 }
 
 static void grant_cleanup(pam_handle_t *pamh, void *data, int status)
@@ -64,9 +130,15 @@ static int put_context(pam_handle_t *pamh, struct su_msg *m, const char *user, i
         const char *ruser = item(pamh, PAM_RUSER);
         if (!service || !su_valid_service(service))
                 return -EINVAL;
+        char invoker[256];
+        bool su = is_su(service);
+        if (su && su_invoker(invoker, sizeof(invoker)) < 0)
+                return -ENOENT;
         int r = su_msg_put_str(m, SU_T_SERVICE, service);
         if (r >= 0)
-                r = su_msg_put_str(m, SU_T_USER, user);
+                r = su_msg_put_str(m, SU_T_USER, su ? invoker : user);
+        if (r >= 0 && su)
+                r = su_msg_put_str(m, SU_T_TARGET_USER, user);
         if (r >= 0)
                 r = su_msg_put_u32(m, SU_T_PHASE, (uint32_t)phase);
         /* Optional context that fails validation is left out, not forwarded. */
@@ -76,9 +148,8 @@ static int put_context(pam_handle_t *pamh, struct su_msg *m, const char *user, i
                 r = su_msg_put_str(m, SU_T_RHOST, rhost);
         if (r >= 0 && ruser && su_valid_user(ruser))
                 r = su_msg_put_str(m, SU_T_RUSER, ruser);
-        const char *cmd = sudo_command(service);
-        if (r >= 0 && cmd)
-                r = su_msg_put_str(m, SU_T_COMMAND, cmd);
+        if (r >= 0 && in_sudo(service))
+                r = put_sudo(pamh, m, user);
         return r;
 }
 
@@ -116,8 +187,9 @@ static int handle_final(pam_handle_t *pamh, int flags, const struct su_msg *rep,
                 return 0;
         case SU_REP_DENY:
         case SU_REP_ERROR:
-                if (!(flags & PAM_SILENT) || prompted)
-                        say(pamh, flags, PAM_ERROR_MSG, su_msg_str(rep, SU_T_MESSAGE));
+                /* Shown even under PAM_SILENT: sudo passes it on every call, and a refusal
+                 * without its reason (policy, lockout) leaves the user guessing. */
+                say(pamh, flags, PAM_ERROR_MSG, su_msg_str(rep, SU_T_MESSAGE));
                 return -EACCES;
         default:
                 return -EHOSTDOWN;
@@ -177,7 +249,15 @@ int su_mod_run(pam_handle_t *pamh, int flags, const struct su_mod_args *a, int p
                         r = -EHOSTDOWN;
                         goto out;
                 }
-                say(pamh, flags, PAM_TEXT_INFO, su_msg_str(rep, SU_T_MESSAGE));
+                /* PAM_SILENT (sudo always passes it) hides a PAM_TEXT_INFO: the rule's message
+                 * then goes in front of the prompt, which is shown anyway. */
+                const char *note = su_msg_str(rep, SU_T_MESSAGE);
+                char both[1024 + 512 + 2];
+                if (note && *note && (flags & PAM_SILENT) &&
+                    snprintf(both, sizeof(both), "%s\n%s", note, prompt) < (int)sizeof(both))
+                        prompt = both;
+                else
+                        say(pamh, flags, PAM_TEXT_INFO, note);
                 su_msg_init(req, SU_REQ_VERIFY);
                 r = su_msg_put_str(req, SU_T_CHALLENGE, id);
                 if (r >= 0)
@@ -190,8 +270,13 @@ int su_mod_run(pam_handle_t *pamh, int flags, const struct su_mod_args *a, int p
                 }
                 r = su_client_call(fd, req, rep, a->timeout_ms);
                 if (r < 0) {
+                        /* After a challenge this is a refusal, never "daemon down": the daemon
+                         * closes a challenge left unanswered past challenge_timeout, and
+                         * failmode=safe must not turn a late answer into an allow. */
                         pam_syslog(pamh, LOG_ERR, "stepupd did not answer: %s", strerror(-r));
-                        r = -EHOSTDOWN;
+                        say(pamh, flags, PAM_ERROR_MSG,
+                            "step-up: the code came too late (challenge expired); try again");
+                        r = -EACCES;
                         goto out;
                 }
         }

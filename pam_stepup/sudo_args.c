@@ -129,7 +129,10 @@ static int apply(struct state *st, int ch, const char *optarg)
         case 'l':
         case 'v':
         case 'V': {
-                int m = ch == 'K' ? M_KILL : ch == 'l' ? M_LIST : ch == 'v' ? M_VALIDATE : M_VERSION;
+                int m = ch == 'K'   ? M_KILL
+                        : ch == 'l' ? M_LIST
+                        : ch == 'v' ? M_VALIDATE
+                                    : M_VERSION;
                 if (st->mode && st->mode != m)
                         return -EINVAL;
                 st->mode = m;
@@ -458,8 +461,7 @@ int su_sudo_request(const struct su_sudo_args *a, const struct su_sudo_env *e, s
         if (a->runas_user)
                 err = runas_name(a->runas_user, false, &r.target_user);
         else /* -g alone runs as the invoking user; otherwise sudo's runas_default, root */
-                err = (r.target_user = strdup(a->runas_group ? e->invoker : "root")) ? 0
-                                                                                     : -ENOMEM;
+                err = (r.target_user = strdup(a->runas_group ? e->invoker : "root")) ? 0 : -ENOMEM;
         if (err == 0 && a->runas_group)
                 err = runas_name(a->runas_group, true, &r.target_group);
 

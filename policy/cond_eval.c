@@ -209,6 +209,8 @@ int cond_eval(const struct cond *c, const struct su_request *rq, char *why, size
                 r = cond_eval(c->kids[0], rq, why, size);
                 if (r == 1 && why)
                         buf_append(why, size, ", but the rule says not");
+                else if (r == 0 && why)
+                        buf_append(why, size, ", and the rule says not");
                 return r < 0 ? r : !r;
         case COND_SERVICE:
                 return eval_value(c, "service", rq->service, why, size);

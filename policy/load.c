@@ -11,6 +11,13 @@
 
 #include "safe_read.h"
 
+/* su_policy_load_replacing: one file of the set reads as this text instead of from disk. */
+struct override {
+        const char *path; /* compared with the file's display name (PATH, DIR/policy.d/NAME) */
+        const char *text;
+        size_t len;
+};
+
 static bool is_dropin_name(const char *name)
 {
         size_t len = strlen(name);
@@ -27,13 +34,20 @@ static int cmp_names(const void *a, const void *b)
 /* Read and parse one file into p.  Returns 0 (parse errors are counted in *errors) or a
  * negative errno after a diagnostic saying why the file was refused. */
 static int load_file(struct su_policy *p, int dirfd, const char *name, const char *display,
-                     uid_t owner, struct su_diags *diags, size_t *errors)
+                     uid_t owner, const struct override *ov, struct su_diags *diags, size_t *errors)
 {
         struct source src = {display, NULL, 0, diags, 0, false};
         char err[256], *text = NULL;
         size_t len = 0;
         int r;
 
+        if (ov && strcmp(display, ov->path) == 0) {
+                src.text = ov->text;
+                src.len = ov->len;
+                r = policy_parse_into(p, &src);
+                *errors += src.errors;
+                return r;
+        }
         r = safe_read_file(dirfd, name, owner, &text, &len, err, sizeof(err));
         if (r == -ENOMEM)
                 return r;
@@ -50,8 +64,8 @@ static int load_file(struct su_policy *p, int dirfd, const char *name, const cha
 }
 
 /* The sorted *.conf names in dirfd, at most POLICY_MAX_FILES of them. */
-static int list_dropins(int dirfd, const char *display, struct su_diags *diags, char ***ret,
-                        size_t *ret_n)
+static int list_dropins(int dirfd, const char *display, const char *extra, struct su_diags *diags,
+                        char ***ret, size_t *ret_n)
 {
         char **names = NULL;
         size_t n = 0;
@@ -68,10 +82,15 @@ static int list_dropins(int dirfd, const char *display, struct su_diags *diags, 
                 close(fd);
                 return r;
         }
-        while ((errno = 0, de = readdir(dir))) {
+        while ((errno = 0, de = readdir(dir)) || extra) {
+                const char *name = de ? de->d_name : extra;
                 char **v;
 
-                if (!is_dropin_name(de->d_name))
+                if (!de)
+                        extra = NULL; /* a replaced file not on disk yet joins the listing */
+                else if (extra && strcmp(de->d_name, extra) == 0)
+                        extra = NULL;
+                if (!is_dropin_name(name))
                         continue;
                 if (n == POLICY_MAX_FILES) {
                         diag_add(diags, SU_DIAG_ERROR, display, 0, 0, NULL, 0,
@@ -80,7 +99,7 @@ static int list_dropins(int dirfd, const char *display, struct su_diags *diags, 
                         break;
                 }
                 v = realloc(names, (n + 1) * sizeof(*v));
-                if (!v || !(v[n] = strdup(de->d_name))) {
+                if (!v || !(v[n] = strdup(name))) {
                         names = v ? v : names;
                         r = -ENOMEM;
                         break;
@@ -107,8 +126,8 @@ static int list_dropins(int dirfd, const char *display, struct su_diags *diags, 
 }
 
 /* DIR(path)/policy.d; a missing directory is fine, an unsafe one refuses the set. */
-static int load_dropins(struct su_policy *p, const char *path, uid_t owner, struct su_diags *diags,
-                        size_t *errors)
+static int load_dropins(struct su_policy *p, const char *path, uid_t owner,
+                        const struct override *ov, struct su_diags *diags, size_t *errors)
 {
         const char *slash = strrchr(path, '/');
         char *dirpath, *display, err[256], **names = NULL;
@@ -132,7 +151,12 @@ static int load_dropins(struct su_policy *p, const char *path, uid_t owner, stru
                 free(dirpath);
                 return r;
         }
-        r = list_dropins(dirfd, dirpath, diags, &names, &n);
+        const char *extra = NULL;
+        size_t plen = strlen(dirpath);
+        if (ov && strncmp(ov->path, dirpath, plen) == 0 && ov->path[plen] == '/' &&
+            !strchr(ov->path + plen + 1, '/'))
+                extra = ov->path + plen + 1;
+        r = list_dropins(dirfd, dirpath, extra, diags, &names, &n);
         for (size_t i = 0; r == 0 && i < n; i++) {
                 size_t len = strlen(dirpath) + 1 + strlen(names[i]) + 1;
 
@@ -142,7 +166,7 @@ static int load_dropins(struct su_policy *p, const char *path, uid_t owner, stru
                         break;
                 }
                 snprintf(display, len, "%s/%s", dirpath, names[i]);
-                r = load_file(p, dirfd, names[i], display, owner, diags, errors);
+                r = load_file(p, dirfd, names[i], display, owner, ov, diags, errors);
                 free(display);
                 if (r < 0 && r != -ENOMEM) {
                         /* keep going: report the other files' problems too */
@@ -159,8 +183,8 @@ static int load_dropins(struct su_policy *p, const char *path, uid_t owner, stru
         return r < 0 ? r : first;
 }
 
-int su_policy_load(const char *path, uid_t expected_owner, struct su_policy **ret,
-                   struct su_diags *diags)
+static int load_set(const char *path, uid_t expected_owner, const struct override *ov,
+                    struct su_policy **ret, struct su_diags *diags)
 {
         struct su_policy *p;
         size_t errors = 0;
@@ -171,12 +195,12 @@ int su_policy_load(const char *path, uid_t expected_owner, struct su_policy **re
         p = policy_new();
         if (!p)
                 return -ENOMEM;
-        r = load_file(p, AT_FDCWD, path, path, expected_owner, diags, &errors);
+        r = load_file(p, AT_FDCWD, path, path, expected_owner, ov, diags, &errors);
         if (r == -ENOENT || r == -ENOMEM) {
                 su_policy_free(p);
                 return r;
         }
-        r2 = load_dropins(p, path, expected_owner, diags, &errors);
+        r2 = load_dropins(p, path, expected_owner, ov, diags, &errors);
         if (r == 0 || r2 == -ENOMEM)
                 r = r2;
         if (r == 0 && errors)
@@ -188,4 +212,28 @@ int su_policy_load(const char *path, uid_t expected_owner, struct su_policy **re
         policy_check_set(p, diags, path);
         *ret = p;
         return 0;
+}
+
+int su_policy_load(const char *path, uid_t expected_owner, struct su_policy **ret,
+                   struct su_diags *diags)
+{
+        return load_set(path, expected_owner, NULL, ret, diags);
+}
+
+int su_policy_load_replacing(const char *path, uid_t expected_owner, const char *replace_path,
+                             const char *text, size_t len, struct su_policy **ret,
+                             struct su_diags *diags)
+{
+        struct override ov = {replace_path, text, len};
+
+        if (!replace_path || (!text && len))
+                return -EINVAL;
+        if (!text)
+                ov.text = "";
+        if (len > POLICY_MAX_FILE_SIZE) {
+                diag_add(diags, SU_DIAG_ERROR, replace_path, 0, 0, NULL, 0,
+                         "policy too large (%zu bytes, max %u)", len, POLICY_MAX_FILE_SIZE);
+                return -EINVAL;
+        }
+        return load_set(path, expected_owner, &ov, ret, diags);
 }

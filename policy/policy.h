@@ -108,9 +108,36 @@ int su_policy_parse_buffer(const char *name, const char *text, size_t len,
 int su_policy_load(const char *path, uid_t expected_owner, struct su_policy **ret,
                    struct su_diags *diags);
 
+/* su_policy_load, except that the file of the set named replace_path (spelled as the set names
+ * it: PATH itself, or DIR(PATH)/policy.d/NAME.conf) is read from text instead of from disk; a
+ * replace_path in policy.d that does not exist yet joins the set in its sorted place.  Diagnostics
+ * name replace_path.  For checking an edit in the context of the whole set before installing it
+ * (`stepupctl policy edit`).  -EINVAL also for text longer than the 1 MiB file limit. */
+int su_policy_load_replacing(const char *path, uid_t expected_owner, const char *replace_path,
+                             const char *text, size_t len, struct su_policy **ret,
+                             struct su_diags *diags);
+
 struct su_policy *su_policy_free(struct su_policy *p); /* accepts NULL, returns NULL */
 size_t su_policy_rule_count(const struct su_policy *p);
 
 /* First matching rule decides.  explain may be NULL. Returns 0 or negative errno. */
 int su_policy_eval(const struct su_policy *p, const struct su_request *req,
                    struct su_decision *ret, struct su_explain *explain);
+
+/* Building a request the way stepupd does (these two read the system: the file system and NSS;
+ * `stepupctl policy test` uses them too, so that it sees what the daemon sees). */
+
+/* cmd is "path args..." or "sudoedit FILES...".  *ret = the path through realpath(3) (merged
+ * /usr, symbolic links) followed by the arguments unchanged; *ret_shell when either spelling of
+ * the path is listed in shells (NULL = /etc/shells, itself compared through realpath too);
+ * *ret_sudoedit when the path is "sudoedit".  Returns 0, -EINVAL for an empty, relative or
+ * over-long path, or -ENOMEM; the outputs are untouched on failure. */
+int su_command_canonical(const char *cmd, const char *shells, char **ret, bool *ret_shell,
+                         bool *ret_sudoedit);
+bool su_path_is_shell(const char *path, const char *shells);
+
+/* Group names of a user (primary and supplementary, getgrouplist) into names[0..max), each
+ * malloc'd.  Returns the count, -ENOENT for a user NSS does not know, or -ENOMEM (nothing left
+ * allocated).  At most SU_USER_GROUPS_MAX groups are looked at. */
+#define SU_USER_GROUPS_MAX 256
+int su_user_groups(const char *user, char **names, size_t max);

@@ -1,11 +1,23 @@
-/* stepupctl policy check [FILE] | reload. */
+/* stepupctl policy check [FILE] | test ... | edit [--file FILE] | reload. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "config.h"
-#include "ctl.h"
-#include "policy.h"
+#include "policy_cmd.h"
+#include "sockio.h"
+
+void policy_print_diags(const struct su_diags *d)
+{
+        for (size_t i = 0; i < d->n; i++) {
+                char buf[1024];
+                su_diag_format(&d->v[i], buf, sizeof(buf));
+                fputs(buf, stderr);
+                if (buf[0] && buf[strlen(buf) - 1] != '\n')
+                        fputc('\n', stderr);
+        }
+}
 
 static int policy_check(const char *path)
 {
@@ -13,13 +25,7 @@ static int policy_check(const char *path)
         struct su_policy *p = NULL;
         /* The daemon requires root-owned files; checking as a user, accept the user's own. */
         int r = su_policy_load(path, geteuid(), &p, &d);
-        for (size_t i = 0; i < d.n; i++) {
-                char buf[1024];
-                su_diag_format(&d.v[i], buf, sizeof(buf));
-                fputs(buf, stderr);
-                if (buf[0] && buf[strlen(buf) - 1] != '\n')
-                        fputc('\n', stderr);
-        }
+        policy_print_diags(&d);
         if (r == 0)
                 printf("%s: OK (%zu rules, %zu warnings)\n", path, su_policy_rule_count(p),
                        d.warnings);
@@ -30,20 +36,56 @@ static int policy_check(const char *path)
         return r == 0 ? 0 : 1;
 }
 
-int cmd_policy(const struct ctl *c, int argc, char **argv)
+int policy_reload(const struct ctl *c)
 {
-        if (argc >= 2 && strcmp(argv[1], "check") == 0)
-                return policy_check(argc >= 3 ? argv[2] : STEPUP_POLICY_PATH);
-        if (argc >= 2 && strcmp(argv[1], "reload") == 0) {
-                struct su_msg req, rep;
-                su_msg_init(&req, SU_REQ_RELOAD);
-                if (ctl_call(c, &req, &rep) < 0)
-                        return 1;
-                int r = ctl_report(&rep);
-                if (r == 0)
-                        printf("policy reloaded\n");
+        const char *path = geteuid() == 0 ? c->socket : c->user_socket;
+        struct su_msg req, rep;
+        int fd, r;
+
+        fd = su_client_connect(path, c->timeout_ms);
+        if (fd < 0) {
+                fprintf(stderr, "stepupctl: cannot connect to stepupd at %s: %s\n", path,
+                        strerror(-fd));
+                return fd;
+        }
+        su_msg_init(&req, SU_REQ_RELOAD);
+        r = su_client_call(fd, &req, &rep, c->timeout_ms);
+        close(fd);
+        if (r < 0) {
+                fprintf(stderr, "stepupctl: no valid answer from stepupd: %s\n", strerror(-r));
                 return r;
         }
-        fprintf(stderr, "Usage: stepupctl policy check [FILE] | reload\n");
+        if (rep.type != SU_REP_OK)
+                return ctl_report(&rep); /* the message and the diagnostics */
+        const char *body = su_msg_str(&rep, SU_T_BODY);
+        if (body)
+                fputs(body, stderr); /* warnings */
+        printf("policy reloaded\n");
+        return 0;
+}
+
+static void usage(FILE *f)
+{
+        fprintf(f, "Usage: stepupctl policy check [FILE]\n"
+                   "       stepupctl policy test [--file FILE] --user USER --service SERVICE ...\n"
+                   "       stepupctl policy edit [--file FILE]\n"
+                   "       stepupctl policy reload\n");
+}
+
+int cmd_policy(const struct ctl *c, int argc, char **argv)
+{
+        const char *sub = argc >= 2 ? argv[1] : "";
+
+        if (strcmp(sub, "check") == 0 && argc <= 3)
+                return policy_check(argc == 3 ? argv[2] : STEPUP_POLICY_PATH);
+        if (strcmp(sub, "test") == 0)
+                return policy_test(c, argc, argv);
+        if (strcmp(sub, "edit") == 0)
+                return policy_edit(c, argc, argv);
+        if (strcmp(sub, "reload") == 0 && argc == 2) {
+                int r = policy_reload(c);
+                return r == 0 ? 0 : 1;
+        }
+        usage(stderr);
         return 2;
 }

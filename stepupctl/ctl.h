@@ -13,6 +13,9 @@ struct ctl {
 /* Connects to the right socket for this caller and sends req, filling rep.
  * Prints an error and returns negative errno on failure. */
 int ctl_call(const struct ctl *c, const struct su_msg *req, struct su_msg *rep);
+/* Like ctl_call, but answers a CHALLENGE (stepupd wants a fresh proof with an existing
+ * factor before an enrolment change) at the terminal and then repeats the request. */
+int ctl_call_gated(const struct ctl *c, const struct su_msg *req, struct su_msg *rep);
 /* Connects once and keeps the fd, for two-step exchanges. */
 int ctl_connect(const struct ctl *c);
 /* Prints an ERROR/DENY reply's text; returns 1 (the exit code) for non-OK replies. */
@@ -23,3 +26,11 @@ int cmd_status(const struct ctl *c, int argc, char **argv);
 int cmd_revoke(const struct ctl *c, int argc, char **argv);
 int cmd_unlock(const struct ctl *c, int argc, char **argv);
 int cmd_policy(const struct ctl *c, int argc, char **argv);
+int cmd_stats(const struct ctl *c, int argc, char **argv);
+int cmd_enroll_questions(const struct ctl *c, int argc, char **argv);
+int cmd_recovery_codes(const struct ctl *c, int argc, char **argv);
+int cmd_remove(const struct ctl *c, int argc, char **argv);
+int cmd_reset(const struct ctl *c, int argc, char **argv);
+int cmd_forget(const struct ctl *c, int argc, char **argv);
+int cmd_list(const struct ctl *c, int argc, char **argv);
+int cmd_import(const struct ctl *c, int argc, char **argv);

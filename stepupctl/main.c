@@ -11,11 +11,21 @@ static void usage(FILE *f)
         fprintf(f,
                 "Usage: stepupctl [--socket PATH] [--user-socket PATH] COMMAND ...\n"
                 "  enroll totp [--user NAME --secret-stdin] [--issuer NAME] [--no-qr]\n"
+                "              [--plain-qr] [--qr-png FILE] [--digits N] [--period S]\n"
+                "              [--algorithm SHA1|SHA256|SHA512]\n"
+                "  enroll questions [--user NAME]   answer the admin's security questions\n"
+                "  recovery-codes [--user NAME]     make 10 single-use recovery codes\n"
+                "  remove totp|question|recovery    remove one of your factors\n"
+                "  reset --user NAME [--factor F]   remove a user's factors (root)\n"
+                "  forget --user NAME               erase every record of a user (root)\n"
+                "  list [--json]                    users and their factors (root)\n"
+                "  import google-authenticator --user NAME FILE | import oath FILE (root)\n"
                 "  status [--user NAME] [--json]\n"
                 "  revoke [--user NAME]        drop step-up assurance (as sudo -k)\n"
                 "  unlock --user NAME           clear a lockout (root)\n"
                 "  policy check [FILE]          validate a policy; exit 0 or 1\n"
                 "  policy reload                make stepupd reload its policy (root)\n"
+                "  stats [--json|--prometheus]  stepupd's counters and latencies (root)\n"
                 "Root talks to the PAM socket [%s], others to the user socket [%s].\n",
                 STEPUP_PAM_SOCKET, STEPUP_USER_SOCKET);
 }
@@ -60,6 +70,20 @@ int main(int argc, char **argv)
                 return cmd_unlock(&c, sub_argc, sub_argv);
         if (strcmp(cmd, "policy") == 0)
                 return cmd_policy(&c, sub_argc, sub_argv);
+        if (strcmp(cmd, "recovery-codes") == 0)
+                return cmd_recovery_codes(&c, sub_argc, sub_argv);
+        if (strcmp(cmd, "remove") == 0)
+                return cmd_remove(&c, sub_argc, sub_argv);
+        if (strcmp(cmd, "reset") == 0)
+                return cmd_reset(&c, sub_argc, sub_argv);
+        if (strcmp(cmd, "forget") == 0)
+                return cmd_forget(&c, sub_argc, sub_argv);
+        if (strcmp(cmd, "list") == 0)
+                return cmd_list(&c, sub_argc, sub_argv);
+        if (strcmp(cmd, "import") == 0)
+                return cmd_import(&c, sub_argc, sub_argv);
+        if (strcmp(cmd, "stats") == 0)
+                return cmd_stats(&c, sub_argc, sub_argv);
         fprintf(stderr, "stepupctl: unknown command '%s'\n", cmd);
         usage(stderr);
         return 2;

@@ -38,21 +38,26 @@ static bool use_journal;
 /* The request being handled (conn.c), for STEPUP_LATENCY_US and the verification counters. */
 static uint8_t cur_type;
 static uint64_t cur_arrival_us;
+static const char *cur_service, *cur_factor; /* of the request or its pending challenge */
 
 void su_audit_init(bool force_journal)
 {
         use_journal = force_journal || getenv("JOURNAL_STREAM") != NULL;
 }
 
-void su_audit_request_begin(uint8_t type, uint64_t arrival_us)
+void su_audit_request_begin(uint8_t type, uint64_t arrival_us, const char *service,
+                            const char *factor)
 {
         cur_type = type;
         cur_arrival_us = arrival_us;
+        cur_service = service;
+        cur_factor = factor;
 }
 
 void su_audit_request_end(void)
 {
         cur_type = 0;
+        cur_service = cur_factor = NULL;
 }
 
 static const char *field(const char *const *keys, const char *const *vals, size_t n,
@@ -71,6 +76,10 @@ static void count_event(enum su_event ev, const char *const *keys, const char *c
 {
         const char *service = field(keys, vals, n, "STEPUP_SERVICE");
         const char *factor = field(keys, vals, n, "STEPUP_FACTOR");
+        if (!service)
+                service = cur_service;
+        if (!factor)
+                factor = cur_factor;
         const char *outcome = field(keys, vals, n, "STEPUP_OUTCOME");
         bool verify = cur_type == SU_REQ_VERIFY;
         struct su_metrics *m = su_metrics();
@@ -82,9 +91,8 @@ static void count_event(enum su_event ev, const char *const *keys, const char *c
         case SU_EV_VERIFY_FAIL:
                 if (verify)
                         su_metrics_verify(m, service, factor,
-                                          outcome && strcmp(outcome, "error") == 0
-                                              ? SU_MO_ERROR
-                                              : SU_MO_FAILURE);
+                                          outcome && strcmp(outcome, "error") == 0 ? SU_MO_ERROR
+                                                                                   : SU_MO_FAILURE);
                 break;
         case SU_EV_ABANDON:
                 if (verify || cur_type == 0 || cur_type == SU_REQ_DECIDE)

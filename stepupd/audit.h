@@ -22,8 +22,11 @@ enum su_event {
 /* Chooses the sink: the journal when JOURNAL_STREAM is set or force_journal, else stderr. */
 void su_audit_init(bool force_journal);
 /* conn.c brackets each request: events of a DECIDE or VERIFY then carry STEPUP_LATENCY_US
- * (from arrival_us, CLOCK_MONOTONIC), and verification outcomes are counted (metrics.h). */
-void su_audit_request_begin(uint8_t type, uint64_t arrival_us);
+ * (from arrival_us, CLOCK_MONOTONIC), and verification outcomes are counted (metrics.h) with
+ * the event's STEPUP_SERVICE/STEPUP_FACTOR, else service/factor (copies kept by the caller
+ * until su_audit_request_end; NULL when unknown). */
+void su_audit_request_begin(uint8_t type, uint64_t arrival_us, const char *service,
+                            const char *factor);
 void su_audit_request_end(void);
 /* Fields are "KEY", "value" pairs ending with NULL; a NULL value is skipped.
  * priority is a syslog priority (LOG_INFO, LOG_WARNING...). */

@@ -196,18 +196,22 @@ static int check_answer(struct su_manager *m, struct su_challenge *ch, const cha
                                                       ch->proven | SU_FACTOR_RECOVERY);
                 a.factors = ch->proven | SU_FACTOR_RECOVERY;
                 struct su_recovery_row row;
-                bool ok = false;
+                bool ok = false, used = false;
                 if (su_recovery_parse(answer, tag, secret) == 0) {
-                        ok = su_store_recovery_get(m->store, ch->user, tag, &row) == 0 &&
-                             su_hash_check(secret, row.hash);
+                        int g = su_store_recovery_get(m->store, ch->user, tag, &row);
+                        ok = (g == 0 || g == -EALREADY) && su_hash_check(secret, row.hash);
+                        used = ok && g == -EALREADY;
                 } else if (su_recovery_is_scratch(answer)) {
                         for (int i = 0; i < SU_RECOVERY_CODES_MAX && !ok; i++) {
                                 snprintf(tag, sizeof(tag), "s%03d", i);
-                                ok = su_store_recovery_get(m->store, ch->user, tag, &row) == 0 &&
-                                     su_hash_check(answer, row.hash);
+                                int g = su_store_recovery_get(m->store, ch->user, tag, &row);
+                                ok = (g == 0 || g == -EALREADY) && su_hash_check(answer, row.hash);
+                                used = ok && g == -EALREADY;
                         }
                 }
                 explicit_bzero(secret, sizeof(secret));
+                if (used)
+                        return -EALREADY;
                 if (!ok)
                         return -EACCES;
                 su_fault_point("before-commit");
@@ -320,17 +324,20 @@ void su_challenge_answer(struct su_conn *c, struct su_msg *req)
                 goto out;
         }
         char text[300];
+        /* Name what was tried: a recovery code typed at the TOTP prompt is a recovery try. */
+        uint32_t tried = proved == SU_FACTOR_RECOVERY ? SU_FACTOR_RECOVERY : ch->current;
+        factor = su_factor_name(tried);
         su_fault_point("before-failure");
         if (r == -EALREADY)
                 su_count_failure(c, ch->user, ch->rule, factor,
-                                 ch->current == SU_FACTOR_TOTP ? "verification code already used"
-                                                               : "recovery code already used",
+                                 tried == SU_FACTOR_TOTP ? "verification code already used"
+                                                         : "recovery code already used",
                                  text, sizeof(text));
         else if (r == -EACCES)
                 su_count_failure(c, ch->user, ch->rule, factor,
-                                 ch->current == SU_FACTOR_TOTP       ? "wrong verification code"
-                                 : ch->current == SU_FACTOR_QUESTION ? "wrong answer"
-                                                                     : "wrong recovery code",
+                                 tried == SU_FACTOR_TOTP       ? "wrong verification code"
+                                 : tried == SU_FACTOR_QUESTION ? "wrong answer"
+                                                               : "wrong recovery code",
                                  text, sizeof(text));
         else
                 snprintf(text, sizeof(text), "step-up unavailable: %s", strerror(-r));

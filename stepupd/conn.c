@@ -66,7 +66,12 @@ int su_conn_accept(struct su_manager *m, int listen_fd, enum su_sock_kind kind)
         int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0)
                 return errno == EAGAIN || errno == EINTR ? 0 : -errno;
-        if (m->n_conns >= m->cfg.max_connections) {
+        /* Anyone may connect to the user socket: it may fill at most 3/4 of the slots, so
+         * a flood there never takes the last ones from the PAM socket (root's decisions). */
+        unsigned cap = m->cfg.max_connections;
+        if (kind == SU_SOCK_USER)
+                cap -= cap / 4;
+        if (m->n_conns >= cap) {
                 /* Over the cap: refuse at once rather than queue work we cannot bound. */
                 close(fd);
                 return -EMFILE;
@@ -162,10 +167,17 @@ static uint8_t queued_type(const struct su_conn *c)
 static void dispatch(struct su_conn *c, struct su_msg *req, uint64_t arrival_us)
 {
         uint8_t type = req->type;
-        char service[SU_METRICS_NAME_MAX + 1] = "";
+        char service[SU_METRICS_NAME_MAX + 1] = "", factor[SU_METRICS_NAME_MAX + 1] = "";
         const char *s = su_msg_str(req, SU_T_SERVICE);
         snprintf(service, sizeof(service), "%s", s ? s : "");
-        su_audit_request_begin(type, arrival_us);
+        if (type == SU_REQ_VERIFY && c->pending) {
+                /* The answer's service and factor are the pending challenge's. */
+                const char *f = su_factor_name(c->pending->current);
+                snprintf(service, sizeof(service), "%s", c->pending->service);
+                snprintf(factor, sizeof(factor), "%s", f ? f : "");
+        }
+        su_audit_request_begin(type, arrival_us, *service ? service : NULL,
+                               *factor ? factor : NULL);
         su_handle_request(c, req);
         su_audit_request_end();
         uint64_t us = su_metrics_now_us() - arrival_us;

@@ -35,8 +35,8 @@ void su_handle_decide(struct su_conn *c, const struct su_msg *req)
                 su_request_done(&ctx);
                 su_audit(SU_EV_DECISION, LOG_WARNING, text, "STEPUP_USER",
                          su_msg_str(req, SU_T_USER), "STEPUP_SERVICE",
-                         su_msg_str(req, SU_T_SERVICE), "STEPUP_DECISION", "deny",
-                         "STEPUP_REASON", "invalid-request", NULL);
+                         su_msg_str(req, SU_T_SERVICE), "STEPUP_DECISION", "deny", "STEPUP_REASON",
+                         "invalid-request", NULL);
                 su_reply_deny(c, text, NULL, 0);
                 return;
         }

@@ -48,6 +48,30 @@ void su_handle_request(struct su_conn *c, struct su_msg *req)
         case SU_REQ_RELOAD:
                 su_handle_reload(c);
                 break;
+        case SU_REQ_QUESTIONS_GET:
+                su_handle_questions_get(c, req);
+                break;
+        case SU_REQ_QUESTIONS_SET:
+                su_handle_questions_set(c, req);
+                break;
+        case SU_REQ_RECOVERY_NEW:
+                su_handle_recovery_new(c, req);
+                break;
+        case SU_REQ_REMOVE:
+                su_handle_remove(c, req);
+                break;
+        case SU_REQ_RESET:
+                su_handle_reset(c, req);
+                break;
+        case SU_REQ_FORGET:
+                su_handle_forget(c, req);
+                break;
+        case SU_REQ_LIST:
+                su_handle_list(c, req);
+                break;
+        case SU_REQ_RECOVERY_SET:
+                su_handle_recovery_set(c, req);
+                break;
         case SU_REQ_STATS:
                 su_handle_stats(c);
                 break;

@@ -39,3 +39,16 @@ struct su_totp_params;
 int su_params_from(const struct su_msg *req, struct su_totp_params *p);
 int su_put_enrolment(struct su_conn *c, const char *user, const uint8_t *key, size_t len,
                      const struct su_totp_params *p, bool active);
+
+/* lifecycle.c */
+/* Root, a first enrolment, or a factor proven on this connection in the last 5 minutes
+ * pass; otherwise a local CHALLENGE is replied and false returned. */
+bool su_gate_fresh_proof(struct su_conn *c, const char *user);
+void su_handle_questions_get(struct su_conn *c, const struct su_msg *req);
+void su_handle_questions_set(struct su_conn *c, const struct su_msg *req);
+void su_handle_recovery_new(struct su_conn *c, const struct su_msg *req);
+void su_handle_remove(struct su_conn *c, const struct su_msg *req);
+void su_handle_reset(struct su_conn *c, const struct su_msg *req);
+void su_handle_forget(struct su_conn *c, const struct su_msg *req);
+void su_handle_list(struct su_conn *c, const struct su_msg *req);
+void su_handle_recovery_set(struct su_conn *c, const struct su_msg *req);

@@ -46,6 +46,7 @@ static int parse_args(int argc, char **argv, struct su_config *c)
                 O_DB,
                 O_POLICY,
                 O_CONFIG,
+                O_QUESTIONS,
                 O_OWNER,
                 O_JOURNAL,
                 O_VERSION,
@@ -57,6 +58,7 @@ static int parse_args(int argc, char **argv, struct su_config *c)
             {"db", required_argument, NULL, O_DB},
             {"policy", required_argument, NULL, O_POLICY},
             {"config", required_argument, NULL, O_CONFIG},
+            {"questions", required_argument, NULL, O_QUESTIONS},
             {"policy-owner", required_argument, NULL, O_OWNER},
             {"journal", no_argument, NULL, O_JOURNAL},
             {"version", no_argument, NULL, O_VERSION},
@@ -81,6 +83,9 @@ static int parse_args(int argc, char **argv, struct su_config *c)
                         break;
                 case O_CONFIG:
                         r = set_str(&c->config_path, optarg);
+                        break;
+                case O_QUESTIONS:
+                        r = set_str(&c->questions_path, optarg);
                         break;
                 case O_OWNER: {
                         char *end;

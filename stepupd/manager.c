@@ -140,10 +140,26 @@ static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *userdat
         struct su_manager *m = userdata;
         enum su_sock_kind kind = fd == m->listen_fd[0] ? SU_SOCK_PAM : SU_SOCK_USER;
         int r = su_conn_accept(m, fd, kind);
-        if (r == -EMFILE)
-                su_audit(SU_EV_ERROR, LOG_WARNING, "connection refused: too many connections",
-                         "STEPUP_SOCKET", sock_names[kind], NULL);
-        else if (r == -EPERM || r == -EACCES)
+        if (r == -EMFILE) {
+                /* Anyone can provoke this on the user socket: one line per socket per 10 s
+                 * with the count, so a flood cannot flood the journal (and push the other
+                 * events out of its rate limit). */
+                static unsigned long long refused[2];
+                static int64_t last[2];
+                static bool logged[2];
+                int64_t now = su_now_boot();
+                refused[kind]++;
+                if (!logged[kind] || now - last[kind] >= 10) {
+                        char n[32];
+                        snprintf(n, sizeof(n), "%llu", refused[kind]);
+                        su_audit(SU_EV_ERROR, LOG_WARNING,
+                                 "connection refused: too many connections", "STEPUP_SOCKET",
+                                 sock_names[kind], "STEPUP_REFUSED", n, NULL);
+                        refused[kind] = 0;
+                        last[kind] = now;
+                        logged[kind] = true;
+                }
+        } else if (r == -EPERM || r == -EACCES)
                 su_audit(SU_EV_ERROR, LOG_WARNING,
                          r == -EPERM ? "connection refused: PAM socket peer is not root"
                                      : "connection refused: no peer credentials",

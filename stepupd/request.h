@@ -16,5 +16,4 @@ struct su_request_ctx {
  * bad field, or -ENOENT when the user is unknown to NSS. */
 int su_request_build(struct su_request_ctx *ctx, const struct su_msg *m, const char **what);
 void su_request_done(struct su_request_ctx *ctx);
-/* Groups (names) of a user through NSS; returns the count or negative errno. */
-int su_user_groups(const char *user, char **names, size_t max);
+/* su_user_groups() (NSS groups) and su_command_canonical() are in policy.h. */

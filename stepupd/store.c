@@ -48,6 +48,13 @@ static const char *const migrations[] = {
     "  user TEXT NOT NULL, tag TEXT NOT NULL, hash TEXT NOT NULL,"
     "  created_at INTEGER NOT NULL, used_at INTEGER,"
     "  PRIMARY KEY (user, tag));",
+    /* v3: a new TOTP secret waits here for its confirmation code; the active one stays. */
+    "CREATE TABLE totp_pending ("
+    "  user TEXT PRIMARY KEY NOT NULL,"
+    "  secret BLOB NOT NULL,"
+    "  algo INTEGER NOT NULL, digits INTEGER NOT NULL, period INTEGER NOT NULL,"
+    "  window INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL);",
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -631,8 +638,8 @@ int su_store_recovery_get(struct su_store *s, const char *user, const char *tag,
 {
         sqlite3_stmt *st;
         int r = prepare(s,
-                        "SELECT tag, hash FROM recovery "
-                        "WHERE user = ?1 AND tag = ?2 AND used_at IS NULL",
+                        "SELECT tag, hash, used_at IS NOT NULL FROM recovery "
+                        "WHERE user = ?1 AND tag = ?2",
                         &st);
         if (r < 0)
                 return r;
@@ -643,7 +650,7 @@ int su_store_recovery_get(struct su_store *s, const char *user, const char *tag,
                 snprintf(ret->tag, sizeof(ret->tag), "%s", (const char *)sqlite3_column_text(st, 0));
                 snprintf(ret->hash, sizeof(ret->hash), "%s",
                          (const char *)sqlite3_column_text(st, 1));
-                r = 0;
+                r = sqlite3_column_int(st, 2) ? -EALREADY : 0;
         } else {
                 r = sr == SQLITE_DONE ? -ENOENT : fail(s, sr);
         }
@@ -754,7 +761,9 @@ int su_store_reset(struct su_store *s, const char *user, uint32_t mask)
         int r = exec(s, "BEGIN IMMEDIATE");
         if (r < 0)
                 return r;
-        if ((mask & BIT_TOTP) && (r = exec_user(s, "DELETE FROM totp WHERE user = ?1", user)) < 0)
+        if ((mask & BIT_TOTP) && ((r = exec_user(s, "DELETE FROM totp WHERE user = ?1", user)) < 0 ||
+                                  (r = exec_user(s, "DELETE FROM totp_pending WHERE user = ?1",
+                                                 user)) < 0))
                 goto rollback;
         if ((mask & BIT_QUESTION) &&
             (r = exec_user(s, "DELETE FROM questions WHERE user = ?1", user)) < 0)
@@ -773,6 +782,7 @@ rollback:
 int su_store_forget(struct su_store *s, const char *user)
 {
         static const char *const sql[] = {
+                "DELETE FROM totp_pending WHERE user = ?1",
                 "DELETE FROM totp WHERE user = ?1",      "DELETE FROM assurance WHERE user = ?1",
                 "DELETE FROM failures WHERE user = ?1",  "DELETE FROM questions WHERE user = ?1",
                 "DELETE FROM recovery WHERE user = ?1",
@@ -814,4 +824,90 @@ int su_store_list_users(struct su_store *s, int (*fn)(const char *user, void *da
                 r = fail(s, sr);
         sqlite3_finalize(st);
         return r < 0 ? r : 0;
+}
+
+int su_store_totp_pending_put(struct su_store *s, const char *user, const struct su_totp_row *row)
+{
+        sqlite3_stmt *st;
+        int r = prepare(s,
+                        "INSERT OR REPLACE INTO totp_pending (user, secret, algo, digits, period, "
+                        "window, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 2, row->secret, (int)row->secret_len, SQLITE_STATIC);
+        sqlite3_bind_int(st, 3, (int)row->params.algo);
+        sqlite3_bind_int(st, 4, (int)row->params.digits);
+        sqlite3_bind_int(st, 5, (int)row->params.period);
+        sqlite3_bind_int(st, 6, (int)row->params.window);
+        sqlite3_bind_int64(st, 7, row->created_at);
+        r = step_done(s, st);
+        return r < 0 ? r : 0;
+}
+
+int su_store_totp_pending_get(struct su_store *s, const char *user, struct su_totp_row *ret)
+{
+        sqlite3_stmt *st;
+        int r = prepare(s,
+                        "SELECT secret, algo, digits, period, window, created_at "
+                        "FROM totp_pending WHERE user = ?1",
+                        &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+        int sr = sqlite3_step(st);
+        if (sr == SQLITE_ROW) {
+                int n = sqlite3_column_bytes(st, 0);
+                if (n < 1 || n > SU_TOTP_SECRET_MAX) {
+                        r = -EBADMSG;
+                } else {
+                        memset(ret, 0, sizeof(*ret));
+                        memcpy(ret->secret, sqlite3_column_blob(st, 0), (size_t)n);
+                        ret->secret_len = (size_t)n;
+                        ret->params.algo = (enum su_totp_algo)sqlite3_column_int(st, 1);
+                        ret->params.digits = (unsigned)sqlite3_column_int(st, 2);
+                        ret->params.period = (unsigned)sqlite3_column_int(st, 3);
+                        ret->params.window = (unsigned)sqlite3_column_int(st, 4);
+                        ret->created_at = sqlite3_column_int64(st, 5);
+                        ret->last_step = -1;
+                        ret->active = false;
+                        r = su_totp_params_check(&ret->params) < 0 ? -EBADMSG : 0;
+                }
+        } else {
+                r = sr == SQLITE_DONE ? -ENOENT : fail(s, sr);
+        }
+        sqlite3_finalize(st);
+        return r;
+}
+
+int su_store_totp_activate(struct su_store *s, const char *user, int64_t step)
+{
+        sqlite3_stmt *st;
+        int r = exec(s, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        r = prepare(s,
+                    "INSERT OR REPLACE INTO totp (user, secret, algo, digits, period, window, "
+                    "last_step, active, created_at) "
+                    "SELECT user, secret, algo, digits, period, window, ?2, 1, created_at "
+                    "FROM totp_pending WHERE user = ?1",
+                    &st);
+        if (r < 0)
+                goto rollback;
+        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, step);
+        if ((r = step_done(s, st)) < 0)
+                goto rollback;
+        if (r == 0) {
+                r = -ENOENT;
+                goto rollback;
+        }
+        if ((r = exec_user(s, "DELETE FROM totp_pending WHERE user = ?1", user)) < 0 ||
+            (r = reset_failures(s, user)) < 0 || (r = exec(s, "COMMIT")) < 0)
+                goto rollback;
+        return 0;
+rollback:
+        exec(s, "ROLLBACK");
+        return r;
 }

@@ -8,7 +8,7 @@
 
 #include "totp.h"
 
-#define SU_STORE_SCHEMA_VERSION 2
+#define SU_STORE_SCHEMA_VERSION 3
 #define SU_BOOT_ID_LEN 36
 
 struct su_store;
@@ -47,6 +47,11 @@ int su_store_schema_version(struct su_store *s);
 int su_store_totp_get(struct su_store *s, const char *user, struct su_totp_row *ret);
 int su_store_totp_put(struct su_store *s, const char *user, const struct su_totp_row *row);
 int su_store_totp_delete(struct su_store *s, const char *user);
+/* A new secret waiting for its confirmation code; the active factor (if any) stays. */
+int su_store_totp_pending_put(struct su_store *s, const char *user, const struct su_totp_row *row);
+int su_store_totp_pending_get(struct su_store *s, const char *user, struct su_totp_row *ret);
+/* Confirmed: the pending secret replaces the active one, with step as its last used step. */
+int su_store_totp_activate(struct su_store *s, const char *user, int64_t step);
 
 /* A verified TOTP code: in one transaction, advance last_step (only if step is newer; else
  * -EALREADY and nothing changes), activate a pending enrolment, reset the failure count and,
@@ -95,7 +100,7 @@ struct su_recovery_row {
 /* Replaces every recovery code of the user (used or not). */
 int su_store_recovery_set(struct su_store *s, const char *user, const struct su_recovery_row *rows,
                           size_t n);
-/* The unused code with this tag: 0, or -ENOENT. */
+/* The code with this tag: 0 when unused, -EALREADY when used (row still filled), -ENOENT. */
 int su_store_recovery_get(struct su_store *s, const char *user, const char *tag,
                           struct su_recovery_row *ret);
 int su_store_recovery_unused(struct su_store *s, const char *user);

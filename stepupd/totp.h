@@ -45,7 +45,4 @@ int su_totp_verify(const uint8_t *key, size_t keylen, const struct su_totp_param
 /* New secret of len bytes (SU_TOTP_SECRET_MIN..MAX) from getrandom(2). */
 int su_totp_new_secret(uint8_t *key, size_t len);
 
-/* RFC 4648 base32 without padding, upper case, for otpauth URIs and admin input.
- * decode accepts lower case, spaces and '=' padding. */
-int su_base32_encode(const uint8_t *in, size_t len, char *out, size_t outsize);
-int su_base32_decode(const char *in, uint8_t *out, size_t outsize, size_t *ret_len);
+#include "base32.h" /* su_base32_encode/decode live in common/ */

@@ -41,7 +41,15 @@ void su_handle_status(struct su_conn *c, const struct su_msg *req)
         } else {
                 su_body_add(body, sizeof(body), "totp=none\n");
         }
+        if (su_store_totp_pending_get(m->store, user, &t) == 0)
+                su_body_add(body, sizeof(body), "totp_pending=yes\n");
         explicit_bzero(&t, sizeof(t));
+        struct su_answer_row rows[SU_QUESTIONS_PER_USER_MAX];
+        int nq = su_store_questions_get(m->store, user, rows, SU_QUESTIONS_PER_USER_MAX);
+        explicit_bzero(rows, sizeof(rows));
+        su_body_add(body, sizeof(body), "questions=%d\n", nq < 0 ? 0 : nq);
+        int nr = su_store_recovery_unused(m->store, user);
+        su_body_add(body, sizeof(body), "recovery_codes_unused=%d\n", nr < 0 ? 0 : nr);
         struct su_failures f;
         if (su_store_failures_get(m->store, user, &f) == 0)
                 su_body_add(body, sizeof(body), "consecutive_failures=%lld\n",
@@ -111,6 +119,8 @@ int su_params_from(const struct su_msg *req, struct su_totp_params *p)
                 p->digits = v;
         if (su_msg_u32(req, SU_T_PERIOD, &v))
                 p->period = v;
+        if (su_msg_u32(req, SU_T_WINDOW, &v))
+                p->window = v;
         const char *algo = su_msg_str(req, SU_T_ALGO);
         if (algo) {
                 int a = su_totp_algo_from_name(algo);
@@ -134,25 +144,20 @@ void su_handle_enroll_begin(struct su_conn *c, const struct su_msg *req)
                 su_reply_error(c, EINVAL, "unsupported TOTP parameters");
                 return;
         }
-        struct su_totp_row t;
-        if (su_store_totp_get(c->m->store, user, &t) == 0 && t.active && c->uid != 0) {
-                explicit_bzero(&t, sizeof(t));
-                su_reply_error(c, EEXIST,
-                               "a TOTP factor is already active; an admin can reset it "
-                               "with 'stepupctl reset --user NAME'");
+        /* Replacing a factor needs a fresh proof with an existing one (or root). */
+        if (!su_gate_fresh_proof(c, user))
                 return;
-        }
-        explicit_bzero(&t, sizeof(t));
-        uint8_t key[SU_TOTP_SECRET_MIN];
+        struct su_totp_row t = {.params = p, .last_step = -1, .created_at = su_now_wall(),
+                                .secret_len = SU_TOTP_SECRET_MIN};
         char b32[128];
-        if (su_totp_new_secret(key, sizeof(key)) < 0 ||
-            su_base32_encode(key, sizeof(key), b32, sizeof(b32)) < 0 ||
-            su_put_enrolment(c, user, key, sizeof(key), &p, false) < 0) {
-                explicit_bzero(key, sizeof(key));
+        if (su_totp_new_secret(t.secret, t.secret_len) < 0 ||
+            su_base32_encode(t.secret, t.secret_len, b32, sizeof(b32)) < 0 ||
+            su_store_totp_pending_put(c->m->store, user, &t) < 0) {
+                explicit_bzero(&t, sizeof(t));
                 su_reply_error(c, EIO, "cannot store the new secret");
                 return;
         }
-        explicit_bzero(key, sizeof(key));
+        explicit_bzero(&t, sizeof(t));
         su_audit(SU_EV_ENROLL, LOG_INFO, "TOTP enrolment started", "STEPUP_USER", user,
                  "STEPUP_FACTOR", "totp", "STEPUP_STATE", "pending", NULL);
         struct su_msg rep;
@@ -178,7 +183,7 @@ void su_handle_enroll_confirm(struct su_conn *c, const struct su_msg *req)
         }
         const char *code = su_msg_str(req, SU_T_ANSWER);
         struct su_totp_row t;
-        if (!code || su_store_totp_get(m->store, user, &t) < 0 || t.active) {
+        if (!code || su_store_totp_pending_get(m->store, user, &t) < 0) {
                 su_reply_error(c, ENOENT, "no pending TOTP enrolment: run 'stepupctl enroll totp'");
                 return;
         }
@@ -191,10 +196,10 @@ void su_handle_enroll_confirm(struct su_conn *c, const struct su_msg *req)
         struct su_failures f;
         int64_t now = su_now_wall(), step;
         su_store_note_attempt(m->store, user, now, m->cfg.rate_window, &f);
-        r = su_totp_verify(t.secret, t.secret_len, &t.params, now, code, t.last_step, &step);
+        r = su_totp_verify(t.secret, t.secret_len, &t.params, now, code, -1, &step);
         explicit_bzero(&t, sizeof(t));
         if (r == 0)
-                r = su_store_commit_totp(m->store, user, step, NULL, NULL);
+                r = su_store_totp_activate(m->store, user, step);
         if (r < 0) {
                 char text[300];
                 su_count_failure(c, user, "(enrolment)", "totp", "wrong confirmation code", text,

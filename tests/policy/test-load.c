@@ -318,6 +318,140 @@ static void test_relative_and_args(void)
         su_diags_free(&d);
 }
 
+/* su_policy_load_replacing: an edit is checked inside its set, before it is on disk. */
+static void test_replacing(void)
+{
+        struct su_policy *p = NULL;
+        struct su_diags d = {0};
+        const char *conf = new_case();
+        char a[400], b[400];
+        unsigned line = 0;
+        const char *text;
+
+        put(conf, "deny when service x\n", 0644);
+        snprintf(a, sizeof(a), "%s", dropin(conf, "10-a.conf"));
+        put(a, "allow when service a\n", 0644);
+        snprintf(b, sizeof(b), "%s", dropin(conf, "20-b.conf"));
+        put(b, "deny\n", 0644);
+
+        /* the main file replaced: the drop-ins still follow it */
+        text = "\nallow when service x\n";
+        CHECK_INT(su_policy_load_replacing(conf, getuid(), conf, text, strlen(text), &p, &d), 0);
+        CHECK_INT(su_policy_rule_count(p), 3);
+        CHECK_STREQ(decide_file(p, "x", &line), conf);
+        CHECK_INT(line, 2);
+        CHECK(su_policy_eval(p, &(struct su_request){.service = "x"}, &(struct su_decision){0},
+                             NULL) == 0);
+        p = su_policy_free(p);
+
+        /* a drop-in replaced in its place: the text, not the file on disk */
+        text = "allow when service b\n";
+        CHECK_INT(su_policy_load_replacing(conf, getuid(), a, text, strlen(text), &p, &d), 0);
+        CHECK_STREQ(decide_file(p, "b", &line), a);
+        CHECK_STREQ(decide_file(p, "a", &line), b); /* 10-a's old rule is gone */
+        p = su_policy_free(p);
+
+        /* a new drop-in joins in sorted order (before 20-b's catch-all) */
+        snprintf(b + strlen(b) - strlen("20-b.conf"), 20, "15-new.conf");
+        text = "allow when service n\n";
+        CHECK_INT(su_policy_load_replacing(conf, getuid(), b, text, strlen(text), &p, &d), 0);
+        CHECK_INT(su_policy_rule_count(p), 4);
+        CHECK_STREQ(decide_file(p, "n", &line), b);
+        p = su_policy_free(p);
+
+        /* a broken edit refuses the set, with the diagnostic naming the file it replaces */
+        su_diags_free(&d);
+        text = "allow\nrequire totpp\n";
+        CHECK_INT(su_policy_load_replacing(conf, getuid(), a, text, strlen(text), &p, &d), -EINVAL);
+        CHECK(p == NULL);
+        char want[600];
+        snprintf(want, sizeof(want),
+                 "%s:2:9: error: unknown factor 'totpp' (expected totp, "
+                 "question or recovery)",
+                 a);
+        CHECK(has_diag(&d, want));
+
+        /* a broken file elsewhere in the set refuses it too, even with a good edit */
+        put(conf, "allow when\n", 0644);
+        text = "allow\n";
+        CHECK_INT(su_policy_load_replacing(conf, getuid(), a, text, strlen(text), &p, &d), -EINVAL);
+        /* and a fixed main file is accepted though the one on disk is broken */
+        text = "deny when service x\n";
+        CHECK_INT(su_policy_load_replacing(conf, getuid(), conf, text, strlen(text), &p, &d), 0);
+        p = su_policy_free(p);
+        CHECK_INT(su_policy_load_replacing(conf, getuid(), NULL, "", 0, &p, &d), -EINVAL);
+        su_diags_free(&d);
+}
+
+/* su_command_canonical: the command as stepupd and `policy test` hand it to the policy. */
+static void test_command_canonical(void)
+{
+        const char *conf = new_case();
+        char shells[400], link[400], *out = NULL;
+        bool shell = false, edit = true;
+
+        snprintf(shells, sizeof(shells), "%.*s/shells", (int)(strrchr(conf, '/') - conf), conf);
+        put(shells, "# comment\n/bin/sh\n/usr/bin/bash\n", 0644);
+        snprintf(link, sizeof(link), "%.*s/true-link", (int)(strrchr(conf, '/') - conf), conf);
+        if (symlink("/usr/bin/true", link) < 0)
+                abort();
+
+        char cmd[500];
+        snprintf(cmd, sizeof(cmd), "%s -x 'a b'", link);
+        CHECK_INT(su_command_canonical(cmd, shells, &out, &shell, &edit), 0);
+        CHECK_STREQ(out, "/usr/bin/true -x 'a b'"); /* the link resolved, arguments untouched */
+        CHECK(!shell && !edit);
+        free(out);
+
+        /* /bin/sh in the list matches its canonical spelling (dash on Debian) */
+        char sh[4096];
+        if (realpath("/bin/sh", sh)) {
+                CHECK_INT(su_command_canonical(sh, shells, &out, &shell, &edit), 0);
+                CHECK_STREQ(out, sh);
+                CHECK(shell);
+                free(out);
+        }
+        CHECK_INT(su_command_canonical("/usr/bin/bash -c id", shells, &out, &shell, &edit), 0);
+        CHECK(shell);
+        free(out);
+        CHECK_INT(su_command_canonical("/usr/bin/bash", conf, &out, &shell, &edit), 0);
+        CHECK(!shell); /* not in that list */
+        free(out);
+
+        CHECK_INT(
+            su_command_canonical("sudoedit /etc/motd /etc/hosts", shells, &out, &shell, &edit), 0);
+        CHECK_STREQ(out, "sudoedit /etc/motd /etc/hosts");
+        CHECK(edit && !shell);
+        free(out);
+
+        /* a missing file keeps its spelling */
+        CHECK_INT(su_command_canonical("/nonexistent/x y", shells, &out, &shell, &edit), 0);
+        CHECK_STREQ(out, "/nonexistent/x y");
+        free(out);
+
+        out = (char *)"untouched";
+        CHECK_INT(su_command_canonical("bin/ls", shells, &out, &shell, &edit), -EINVAL);
+        CHECK_INT(su_command_canonical(" /bin/ls", shells, &out, &shell, &edit), -EINVAL);
+        CHECK_INT(su_command_canonical("", shells, &out, &shell, &edit), -EINVAL);
+        CHECK_STREQ(out, "untouched");
+}
+
+/* su_user_groups: root is in group root on every system. */
+static void test_user_groups(void)
+{
+        char *names[SU_USER_GROUPS_MAX] = {0};
+        int n = su_user_groups("root", names, SU_USER_GROUPS_MAX);
+        bool in_root = false;
+
+        CHECK(n >= 1);
+        for (int i = 0; i < n; i++) {
+                in_root |= strcmp(names[i], "root") == 0;
+                free(names[i]);
+        }
+        CHECK(in_root);
+        CHECK_INT(su_user_groups("no-such-user-stepup", names, SU_USER_GROUPS_MAX), -ENOENT);
+}
+
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
         (void)st;
@@ -338,6 +472,9 @@ int main(void)
         test_refusals();
         test_dropin_refusals();
         test_relative_and_args();
+        test_replacing();
+        test_command_canonical();
+        test_user_groups();
         nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
         return check_done();
 }

@@ -1,0 +1,458 @@
+/* stepupctl stats [--json | --prometheus]: stepupd's counters and latency histograms.
+ * The STATS reply's BODY (docs/protocol.md) is parsed here once, then printed as a table,
+ * as JSON, or in the Prometheus text exposition format (node_exporter's textfile collector). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+#define NDEC 3
+#define NOUT 5
+#define NBUCKETS 16
+#define NROWS 80
+
+static const char *const dec_names[NDEC] = {"allow", "deny", "challenge"};
+static const char *const out_names[NOUT] = {"success", "failure", "abandoned", "locked", "error"};
+
+struct row {
+        char name[65];
+        unsigned long long dec[NDEC], out[NOUT];
+};
+
+struct hist {
+        unsigned long long le[NBUCKETS]; /* cumulative */
+        unsigned long long count, sum_us;
+};
+
+struct stats {
+        unsigned long long uptime, start_time, lockouts, dec[NDEC];
+        unsigned long long bounds_us[NBUCKETS];
+        struct hist h[2]; /* decide, verify */
+        struct row factors[NROWS], services[NROWS];
+        size_t nfactors, nservices;
+};
+
+static const char *const hist_names[2] = {"decide", "verify"};
+
+/* Reads up to n space-separated numbers; returns how many. */
+static size_t numbers(const char *v, unsigned long long *out, size_t n)
+{
+        size_t i = 0;
+        while (i < n && *v) {
+                char *end;
+                errno = 0;
+                unsigned long long x = strtoull(v, &end, 10);
+                if (end == v || errno)
+                        break;
+                out[i++] = x;
+                v = end + strspn(end, " ");
+        }
+        return i;
+}
+
+static int add_row(struct row *rows, size_t *n, const char *name, size_t nlen, const char *v,
+                   bool with_dec)
+{
+        if (*n >= NROWS || nlen == 0 || nlen >= sizeof(rows[0].name))
+                return -EBADMSG;
+        struct row *r = &rows[(*n)++];
+        memset(r, 0, sizeof(*r));
+        memcpy(r->name, name, nlen);
+        unsigned long long x[NDEC + NOUT];
+        size_t want = (with_dec ? NDEC : 0) + NOUT;
+        if (numbers(v, x, want) != want)
+                return -EBADMSG;
+        if (with_dec)
+                memcpy(r->dec, x, sizeof(r->dec));
+        memcpy(r->out, x + (with_dec ? NDEC : 0), sizeof(r->out));
+        return 0;
+}
+
+static int parse_line(struct stats *s, const char *k, size_t klen, const char *v)
+{
+#define KEY(lit) (klen == sizeof(lit) - 1 && memcmp(k, lit, klen) == 0)
+        if (KEY("stats_version"))
+                return strcmp(v, "1") == 0 ? 0 : -EPROTONOSUPPORT;
+        if (KEY("decision_columns"))
+                return strcmp(v, "allow deny challenge") == 0 ? 0 : -EPROTONOSUPPORT;
+        if (KEY("outcome_columns"))
+                return strcmp(v, "success failure abandoned locked error") == 0 ? 0
+                                                                                : -EPROTONOSUPPORT;
+        if (KEY("uptime_seconds"))
+                return numbers(v, &s->uptime, 1) == 1 ? 0 : -EBADMSG;
+        if (KEY("start_time"))
+                return numbers(v, &s->start_time, 1) == 1 ? 0 : -EBADMSG;
+        if (KEY("lockouts"))
+                return numbers(v, &s->lockouts, 1) == 1 ? 0 : -EBADMSG;
+        if (KEY("decisions"))
+                return numbers(v, s->dec, NDEC) == NDEC ? 0 : -EBADMSG;
+        if (KEY("bounds_us"))
+                return numbers(v, s->bounds_us, NBUCKETS) == NBUCKETS ? 0 : -EBADMSG;
+        for (int i = 0; i < 2; i++) {
+                char pre[16];
+                int pl = snprintf(pre, sizeof(pre), "%s_us.", hist_names[i]);
+                if (klen <= (size_t)pl || memcmp(k, pre, (size_t)pl) != 0)
+                        continue;
+                const char *sub = k + pl;
+                size_t sl = klen - (size_t)pl;
+                if (sl == 2 && memcmp(sub, "le", 2) == 0)
+                        return numbers(v, s->h[i].le, NBUCKETS) == NBUCKETS ? 0 : -EBADMSG;
+                if (sl == 5 && memcmp(sub, "count", 5) == 0)
+                        return numbers(v, &s->h[i].count, 1) == 1 ? 0 : -EBADMSG;
+                if (sl == 3 && memcmp(sub, "sum", 3) == 0)
+                        return numbers(v, &s->h[i].sum_us, 1) == 1 ? 0 : -EBADMSG;
+                return 0;
+        }
+        if (klen > 7 && memcmp(k, "factor.", 7) == 0)
+                return add_row(s->factors, &s->nfactors, k + 7, klen - 7, v, false);
+        if (klen > 8 && memcmp(k, "service.", 8) == 0)
+                return add_row(s->services, &s->nservices, k + 8, klen - 8, v, true);
+        return 0; /* a key from a newer stepupd: ignored */
+#undef KEY
+}
+
+static int parse(const char *body, struct stats *s)
+{
+        memset(s, 0, sizeof(*s));
+        bool versioned = false;
+        while (*body) {
+                const char *nl = strchr(body, '\n');
+                size_t len = nl ? (size_t)(nl - body) : strlen(body);
+                const char *eq = memchr(body, '=', len);
+                char v[1024];
+                if (eq && len - (size_t)(eq + 1 - body) < sizeof(v)) {
+                        size_t vl = len - (size_t)(eq + 1 - body);
+                        memcpy(v, eq + 1, vl);
+                        v[vl] = 0;
+                        size_t kl = (size_t)(eq - body);
+                        int r = parse_line(s, body, kl, v);
+                        if (r < 0)
+                                return r;
+                        if (kl == 13 && memcmp(body, "stats_version", 13) == 0)
+                                versioned = true;
+                }
+                body += len + (nl ? 1 : 0);
+        }
+        return versioned ? 0 : -EPROTONOSUPPORT;
+}
+
+/* Quantile q of a cumulative histogram, interpolated linearly inside the bucket that holds
+ * it (as Prometheus' histogram_quantile); above the last bound: the last bound.  -1: empty. */
+static double quantile(const struct stats *s, const struct hist *h, double q)
+{
+        if (h->count == 0)
+                return -1;
+        double rank = q * (double)h->count;
+        unsigned long long prev = 0;
+        for (size_t i = 0; i < NBUCKETS; i++) {
+                if ((double)h->le[i] >= rank && h->le[i] > prev) {
+                        double lo = i ? (double)s->bounds_us[i - 1] : 0;
+                        double hi = (double)s->bounds_us[i];
+                        return lo + (hi - lo) * (rank - (double)prev) / (double)(h->le[i] - prev);
+                }
+                prev = h->le[i];
+        }
+        return (double)s->bounds_us[NBUCKETS - 1];
+}
+
+static double ratio(unsigned long long a, unsigned long long b)
+{
+        return b ? (double)a / (double)b : -1;
+}
+
+static double success_rate(const unsigned long long *out)
+{
+        return ratio(out[0], out[0] + out[1] + out[2]);
+}
+
+static void sum_row(const struct row *rows, size_t n, struct row *total)
+{
+        memset(total, 0, sizeof(*total));
+        snprintf(total->name, sizeof(total->name), "total");
+        for (size_t i = 0; i < n; i++) {
+                for (int k = 0; k < NDEC; k++)
+                        total->dec[k] += rows[i].dec[k];
+                for (int k = 0; k < NOUT; k++)
+                        total->out[k] += rows[i].out[k];
+        }
+}
+
+static void pct(double r)
+{
+        if (r < 0)
+                printf(" %8s", "-");
+        else
+                printf(" %7.1f%%", 100 * r);
+}
+
+static void duration(double us)
+{
+        char b[32];
+        if (us < 0)
+                snprintf(b, sizeof(b), "-");
+        else if (us < 1000)
+                snprintf(b, sizeof(b), "%.0f us", us);
+        else if (us < 1e6)
+                snprintf(b, sizeof(b), "%.2f ms", us / 1e3);
+        else
+                snprintf(b, sizeof(b), "%.2f s", us / 1e6);
+        printf(" %10s", b);
+}
+
+static void print_table(const struct stats *s)
+{
+        unsigned long long up = s->uptime;
+        printf("stepupd up %llud %02lluh %02llum %02llus\n\n", up / 86400, up / 3600 % 24,
+               up / 60 % 60, up % 60);
+        unsigned long long total = s->dec[0] + s->dec[1] + s->dec[2];
+        printf("%-16s %10s %9s\n", "decisions", "count", "share");
+        for (int i = 0; i < NDEC; i++) {
+                printf("  %-14s %10llu", dec_names[i], s->dec[i]);
+                pct(ratio(s->dec[i], total));
+                printf("\n");
+        }
+        printf("  %-14s %10llu\n\n", "total", total);
+
+        struct row t;
+        sum_row(s->factors, s->nfactors, &t);
+        printf("%-16s", "verifications");
+        for (int k = 0; k < NOUT; k++)
+                printf(" %9s", out_names[k]);
+        printf(" %9s\n", "success%");
+        for (size_t i = 0; i <= s->nfactors; i++) {
+                const struct row *r = i < s->nfactors ? &s->factors[i] : &t;
+                printf("  %-14s", r->name);
+                for (int k = 0; k < NOUT; k++)
+                        printf(" %9llu", r->out[k]);
+                pct(success_rate(r->out));
+                printf("\n");
+        }
+        printf("  (success%% = success / (success + failure + abandoned))\n");
+        printf("lockouts %llu\n\n", s->lockouts);
+
+        printf("%-16s %10s %10s %10s %10s\n", "latency", "count", "p50", "p99", "mean");
+        for (int i = 0; i < 2; i++) {
+                const struct hist *h = &s->h[i];
+                printf("  %-14s %10llu", hist_names[i], h->count);
+                duration(quantile(s, h, 0.5));
+                duration(quantile(s, h, 0.99));
+                duration(h->count ? (double)h->sum_us / (double)h->count : -1);
+                printf("\n");
+        }
+        if (!s->nservices)
+                return;
+        printf("\n%-16s", "services");
+        for (int k = 0; k < NDEC; k++)
+                printf(" %9s", dec_names[k]);
+        for (int k = 0; k < NOUT; k++)
+                printf(" %9s", out_names[k]);
+        printf("\n");
+        for (size_t i = 0; i < s->nservices; i++) {
+                const struct row *r = &s->services[i];
+                printf("  %-14s", r->name);
+                for (int k = 0; k < NDEC; k++)
+                        printf(" %9llu", r->dec[k]);
+                for (int k = 0; k < NOUT; k++)
+                        printf(" %9llu", r->out[k]);
+                printf("\n");
+        }
+}
+
+/* Names are restricted by stepupd to [A-Za-z0-9._@+-()]; escaped anyway. */
+static void quoted(const char *v)
+{
+        putchar('"');
+        for (; *v; v++) {
+                if (*v == '"' || *v == '\\')
+                        putchar('\\');
+                if (*v == '\n')
+                        fputs("\\n", stdout);
+                else
+                        putchar(*v);
+        }
+        putchar('"');
+}
+
+static void json_number(double v, int prec)
+{
+        if (v < 0)
+                printf("null");
+        else
+                printf("%.*f", prec, v);
+}
+
+static void json_outcomes(const struct row *r)
+{
+        printf("{");
+        for (int k = 0; k < NOUT; k++)
+                printf("\"%s\": %llu, ", out_names[k], r->out[k]);
+        printf("\"success_rate\": ");
+        json_number(success_rate(r->out), 4);
+        printf("}");
+}
+
+static void print_json(const struct stats *s)
+{
+        unsigned long long total = s->dec[0] + s->dec[1] + s->dec[2];
+        printf("{\"uptime_seconds\": %llu, \"start_time\": %llu, \"lockouts\": %llu,\n", s->uptime,
+               s->start_time, s->lockouts);
+        printf(" \"decisions\": {");
+        for (int i = 0; i < NDEC; i++)
+                printf("\"%s\": %llu, ", dec_names[i], s->dec[i]);
+        printf("\"total\": %llu},\n \"decision_shares\": {", total);
+        for (int i = 0; i < NDEC; i++) {
+                printf("%s\"%s\": ", i ? ", " : "", dec_names[i]);
+                json_number(ratio(s->dec[i], total), 4);
+        }
+        printf("},\n \"verifications\": {");
+        struct row t;
+        sum_row(s->factors, s->nfactors, &t);
+        for (size_t i = 0; i < s->nfactors; i++) {
+                quoted(s->factors[i].name);
+                printf(": ");
+                json_outcomes(&s->factors[i]);
+                printf(", ");
+        }
+        printf("\"total\": ");
+        json_outcomes(&t);
+        printf("},\n \"services\": {");
+        for (size_t i = 0; i < s->nservices; i++) {
+                const struct row *r = &s->services[i];
+                printf("%s", i ? ", " : "");
+                quoted(r->name);
+                printf(": {");
+                for (int k = 0; k < NDEC; k++)
+                        printf("\"%s\": %llu, ", dec_names[k], r->dec[k]);
+                for (int k = 0; k < NOUT; k++)
+                        printf("\"%s\": %llu%s", out_names[k], r->out[k], k + 1 < NOUT ? ", " : "");
+                printf("}");
+        }
+        printf("},\n \"latency\": {");
+        for (int i = 0; i < 2; i++) {
+                const struct hist *h = &s->h[i];
+                printf("%s\"%s\": {\"count\": %llu, \"sum_us\": %llu, \"mean_us\": ", i ? ", " : "",
+                       hist_names[i], h->count, h->sum_us);
+                json_number(h->count ? (double)h->sum_us / (double)h->count : -1, 1);
+                printf(", \"p50_us\": ");
+                json_number(quantile(s, h, 0.5), 1);
+                printf(", \"p99_us\": ");
+                json_number(quantile(s, h, 0.99), 1);
+                printf(", \"buckets\": [");
+                for (size_t b = 0; b < NBUCKETS; b++)
+                        printf("%s{\"le_us\": %llu, \"count\": %llu}", b ? ", " : "",
+                               s->bounds_us[b], h->le[b]);
+                printf("]}");
+        }
+        printf("}}\n");
+}
+
+/* Microseconds as seconds, without trailing zeros: 50 -> 0.00005, 2500000 -> 2.5. */
+static void seconds(unsigned long long us)
+{
+        char b[48];
+        int n = snprintf(b, sizeof(b), "%llu.%06llu", us / 1000000, us % 1000000);
+        while (n > 0 && b[n - 1] == '0')
+                b[--n] = 0;
+        if (n > 0 && b[n - 1] == '.')
+                b[--n] = 0;
+        fputs(b, stdout);
+}
+
+static void prom_head(const char *name, const char *type, const char *help)
+{
+        printf("# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void print_prometheus(const struct stats *s)
+{
+        prom_head("stepup_decisions_total", "counter", "Replies to DECIDE requests, by decision.");
+        for (int i = 0; i < NDEC; i++)
+                printf("stepup_decisions_total{decision=\"%s\"} %llu\n", dec_names[i], s->dec[i]);
+        prom_head("stepup_verifications_total", "counter",
+                  "Answers to step-up challenges, by outcome and factor.");
+        for (size_t i = 0; i < s->nfactors; i++)
+                for (int k = 0; k < NOUT; k++) {
+                        printf("stepup_verifications_total{outcome=\"%s\",factor=", out_names[k]);
+                        quoted(s->factors[i].name);
+                        printf("} %llu\n", s->factors[i].out[k]);
+                }
+        prom_head("stepup_service_decisions_total", "counter",
+                  "Replies to DECIDE requests, by PAM service and decision.");
+        for (size_t i = 0; i < s->nservices; i++)
+                for (int k = 0; k < NDEC; k++) {
+                        printf("stepup_service_decisions_total{service=");
+                        quoted(s->services[i].name);
+                        printf(",decision=\"%s\"} %llu\n", dec_names[k], s->services[i].dec[k]);
+                }
+        prom_head("stepup_service_verifications_total", "counter",
+                  "Answers to step-up challenges, by PAM service and outcome.");
+        for (size_t i = 0; i < s->nservices; i++)
+                for (int k = 0; k < NOUT; k++) {
+                        printf("stepup_service_verifications_total{service=");
+                        quoted(s->services[i].name);
+                        printf(",outcome=\"%s\"} %llu\n", out_names[k], s->services[i].out[k]);
+                }
+        prom_head("stepup_lockouts_total", "counter", "Users locked out after repeated failures.");
+        printf("stepup_lockouts_total %llu\n", s->lockouts);
+        static const char *const help[2] = {
+            "Time from a DECIDE request's arrival to its reply.",
+            "Time from a VERIFY request's arrival to its reply (includes the durable commit)."};
+        for (int i = 0; i < 2; i++) {
+                char name[64];
+                snprintf(name, sizeof(name), "stepup_%s_duration_seconds", hist_names[i]);
+                prom_head(name, "histogram", help[i]);
+                for (size_t b = 0; b < NBUCKETS; b++) {
+                        printf("%s_bucket{le=\"", name);
+                        seconds(s->bounds_us[b]);
+                        printf("\"} %llu\n", s->h[i].le[b]);
+                }
+                printf("%s_bucket{le=\"+Inf\"} %llu\n%s_sum ", name, s->h[i].count, name);
+                seconds(s->h[i].sum_us);
+                printf("\n%s_count %llu\n", name, s->h[i].count);
+        }
+        prom_head("stepup_start_time_seconds", "gauge", "When stepupd started (Unix time).");
+        printf("stepup_start_time_seconds %llu\n", s->start_time);
+        prom_head("stepup_uptime_seconds", "gauge", "Seconds since stepupd started.");
+        printf("stepup_uptime_seconds %llu\n", s->uptime);
+}
+
+int cmd_stats(const struct ctl *c, int argc, char **argv)
+{
+        bool json = c->json, prom = false;
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--json") == 0) {
+                        json = true;
+                } else if (strcmp(argv[i], "--prometheus") == 0) {
+                        prom = true;
+                } else {
+                        fprintf(stderr, "Usage: stepupctl stats [--json | --prometheus]\n");
+                        return 2;
+                }
+        }
+        if (json && prom) {
+                fprintf(stderr, "stepupctl: --json and --prometheus exclude each other\n");
+                return 2;
+        }
+        struct su_msg req, rep;
+        su_msg_init(&req, SU_REQ_STATS);
+        if (ctl_call(c, &req, &rep) < 0)
+                return 1;
+        if (rep.type != SU_REP_OK)
+                return ctl_report(&rep);
+        static struct stats s;
+        const char *body = su_msg_str(&rep, SU_T_BODY);
+        int r = parse(body ? body : "", &s);
+        if (r < 0) {
+                fprintf(stderr, "stepupctl: cannot read stepupd's statistics: %s\n", strerror(-r));
+                return 1;
+        }
+        if (prom)
+                print_prometheus(&s);
+        else if (json)
+                print_json(&s);
+        else
+                print_table(&s);
+        return fflush(stdout) == 0 ? 0 : 1;
+}

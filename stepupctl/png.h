@@ -1,0 +1,6 @@
+/* A QR code as a PNG file (grayscale, uncompressed deflate blocks: no zlib needed). */
+#pragma once
+
+/* Writes text's QR code to path (created 0600, O_EXCL: it carries the secret), scale pixels
+ * per module, with a 4-module quiet zone.  0 or negative errno. */
+int su_qr_write_png(const char *path, const char *text, unsigned scale);
