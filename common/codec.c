@@ -25,6 +25,7 @@ static const struct tag_info tags[SU_T_MAX_] = {
     [SU_T_PERIOD] = {K_U32, 4},         [SU_T_ALGO] = {K_TEXT, 16},
     [SU_T_WAIT] = {K_U32, 4},           [SU_T_TARGET_GROUP] = {K_TEXT, 256},
     [SU_T_FAILMODE] = {K_U32, 4},       [SU_T_WINDOW] = {K_U32, 4},
+    [SU_T_SSH_COMMAND] = {K_TEXT, 4096},
 };
 
 size_t su_tag_max(enum su_tag tag)
@@ -70,7 +71,7 @@ static int put_bytes(struct su_msg *m, enum su_tag tag, const char *s, size_t le
         m->str[tag] = m->buf + m->used;
         m->len[tag] = (uint16_t)len;
         m->used += len + 1;
-        m->present |= 1u << tag;
+        m->present |= 1ull << tag;
         return 0;
 }
 
@@ -99,7 +100,7 @@ int su_msg_put_u32(struct su_msg *m, enum su_tag tag, uint32_t v)
                 return -EEXIST;
         m->num[tag] = v;
         m->len[tag] = 4;
-        m->present |= 1u << tag;
+        m->present |= 1ull << tag;
         return 0;
 }
 
@@ -207,7 +208,7 @@ int su_msg_decode(const uint8_t *p, size_t len, struct su_msg *m)
                                 return -EBADMSG;
                         m->num[tag] = rd32(p + pos);
                         m->len[tag] = 4;
-                        m->present |= 1u << tag;
+                        m->present |= 1ull << tag;
                 } else {
                         if (!text_ok((const char *)p + pos, flen, ti->kind == K_MULTILINE))
                                 return -EBADMSG;
@@ -261,6 +262,8 @@ const char *su_msg_type_name(uint8_t type)
                 return "REMOVE";
         case SU_REQ_STATS:
                 return "STATS";
+        case SU_REQ_GATE:
+                return "GATE";
         case SU_REP_ALLOW:
                 return "ALLOW";
         case SU_REP_DENY:

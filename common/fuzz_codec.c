@@ -21,10 +21,12 @@ static void same_or_abort(const struct su_msg *x, const struct su_msg *y)
                         continue;
                 const char *sx = su_msg_str(x, (enum su_tag)t), *sy = su_msg_str(y, (enum su_tag)t);
                 uint32_t nx = 0, ny = 0;
-                bool ux = su_msg_u32(x, (enum su_tag)t, &nx), uy = su_msg_u32(y, (enum su_tag)t, &ny);
+                bool ux = su_msg_u32(x, (enum su_tag)t, &nx),
+                     uy = su_msg_u32(y, (enum su_tag)t, &ny);
                 if (x->len[t] != y->len[t] || ux != uy || nx != ny)
                         abort();
-                if (!ux && (!sx || !sy || memcmp(sx, sy, x->len[t]) != 0 || strlen(sx) != x->len[t]))
+                if (!ux &&
+                    (!sx || !sy || memcmp(sx, sy, x->len[t]) != 0 || strlen(sx) != x->len[t]))
                         abort();
                 if (x->len[t] > su_tag_max((enum su_tag)t))
                         abort();
@@ -52,8 +54,7 @@ static void one_payload(const uint8_t *p, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         size_t plen;
-        if (size >= SU_FRAME_HDR && su_frame_len(data, &plen) == 0 &&
-            plen <= size - SU_FRAME_HDR)
+        if (size >= SU_FRAME_HDR && su_frame_len(data, &plen) == 0 && plen <= size - SU_FRAME_HDR)
                 one_payload(data + SU_FRAME_HDR, plen);
         if (size <= SU_MSG_MAX)
                 one_payload(data, size);

@@ -40,6 +40,8 @@ enum su_msg_type {
         SU_REQ_RECOVERY_SET = 27,  /* root: USER, BODY = codes (imported scratch codes) */
         SU_REQ_REMOVE = 28,        /* FACTOR: remove one's own factor -> OK | CHALLENGE */
         SU_REQ_STATS = 30,  /* root only: counters and latency histograms -> OK(BODY) */
+        /* ssh gate (docs/ssh.md): user socket, about the caller itself */
+        SU_REQ_GATE = 31, /* COMMAND ("path args" | "shell"), [SSH_COMMAND] -> like DECIDE */
         /* replies */
         SU_REP_ALLOW = 64,
         SU_REP_DENY = 65,
@@ -75,7 +77,8 @@ enum su_tag {
         SU_T_TARGET_GROUP = 24,
         SU_T_FAILMODE = 25, /* u32: SU_FAILMODE_* of the deciding rule (module may honour) */
         SU_T_WINDOW = 26,   /* u32: TOTP steps accepted either side (imports) */
-        SU_T_MAX_ = 27,     /* at most 64: present is a 64-bit mask */
+        SU_T_SSH_COMMAND = 38, /* GATE: the ssh command as typed (audit only, never trusted) */
+        SU_T_MAX_ = 39,        /* highest tag + 1, at most 64: present is a 64-bit mask */
 };
 
 enum su_phase { SU_PHASE_AUTH = 1, SU_PHASE_ACCOUNT = 2, SU_PHASE_CLI = 3 };

@@ -43,9 +43,9 @@ static bool in_sudo(const char *service)
         return strcmp(base, "sudo") == 0;
 }
 
-/* The command, target user and group sudo was asked for, from sudo's own argv: sudo exports
- * nothing about them while the PAM stack runs, and an inherited SUDO_COMMAND is the caller's
- * to forge (see sudo_args.h).  Anything unclear is refused, never guessed. */
+/* The command sudo resolved (SUDO_COMMAND, which getenv() answers from sudoers' own
+ * environment inside sudo), with the target user and group and sudoedit's files from sudo's
+ * argv (see sudo_args.h).  Anything unclear is refused, never guessed. */
 static int put_sudo(pam_handle_t *pamh, struct su_msg *m, const char *user)
 {
         char *buf = NULL;
@@ -58,11 +58,8 @@ static int put_sudo(pam_handle_t *pamh, struct su_msg *m, const char *user)
         char cwd[PATH_MAX];
         if (r >= 0 && !getcwd(cwd, sizeof(cwd)))
                 r = -errno;
-        struct su_sudo_env env = {.path = getenv("PATH"),
-                                  .shell = getenv("SHELL"),
-                                  .cwd = cwd,
-                                  .invoker = user,
-                                  .secure_path = SU_SUDO_SECURE_PATH};
+        struct su_sudo_env env = {
+            .sudo_command = getenv("SUDO_COMMAND"), .cwd = cwd, .invoker = user};
         struct su_sudo_request q = {0};
         if (r >= 0)
                 r = su_sudo_request(&sa, &env, SU_COMMAND_TEXT_MAX, &q);
@@ -81,8 +78,7 @@ static int put_sudo(pam_handle_t *pamh, struct su_msg *m, const char *user)
                            strerror(-r));
                 pam_prompt(pamh, PAM_ERROR_MSG, NULL, "%s",
                            r == -E2BIG ? "step-up: the command line is too long to check"
-                                       : "step-up: cannot tell which command sudo would run "
-                                         "(use its full path and plain options)");
+                                       : "step-up: cannot tell what sudo was asked to run");
         }
         su_sudo_request_free(&q);
         free(argv);

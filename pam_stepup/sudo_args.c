@@ -1,7 +1,7 @@
-/* sudo's command line, parsed as sudo 1.9.13's parse_args() does; see sudo_args.h. */
+/* sudo's command line, parsed as sudo 1.9.13's parse_args() does, for what SUDO_COMMAND
+ * does not say (target user and group, sudoedit's files); see sudo_args.h. */
 #include "sudo_args.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define CMDLINE_MAX (256u * 1024u)
@@ -88,7 +87,7 @@ enum { M_NONE, M_RUN, M_EDIT, M_HELP, M_KILL, M_LIST, M_VALIDATE, M_VERSION };
 struct state {
         int mode;
         bool shell, login, ignore_ticket, env_added;
-        const char *user, *group, *chdir, *chroot;
+        const char *user, *group, *chroot;
 };
 
 /* One option; returns 0 or -EINVAL (where sudo would print its usage and exit). */
@@ -109,9 +108,6 @@ static int apply(struct state *st, int ch, const char *optarg)
                 if (!optarg || !*optarg)
                         return -EINVAL;
                 st->user = optarg;
-                return 0;
-        case 'D':
-                st->chdir = optarg;
                 return 0;
         case 'R':
                 st->chroot = optarg;
@@ -256,7 +252,6 @@ int su_sudo_parse(int argc, const char *const argv[], struct su_sudo_args *ret)
 
         *ret = (struct su_sudo_args){.runas_user = st.user,
                                      .runas_group = st.group,
-                                     .chdir = st.chdir,
                                      .chroot = st.chroot,
                                      .argc = nargc,
                                      .argv = nargv};
@@ -309,80 +304,6 @@ static void puts_(struct text *t, const char *s)
         put(t, s, strlen(s));
 }
 
-static bool executable_file(const char *path)
-{
-        struct stat st;
-        return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
-}
-
-/* First executable NAME along a colon list (empty or relative entries relative to cwd),
- * made canonical; false when none. */
-static bool search(const char *list, const char *name, const char *cwd, char out[PATH_MAX])
-{
-        if (!list)
-                return false;
-        const char *p = list;
-        for (;;) {
-                const char *colon = strchr(p, ':');
-                size_t n = colon ? (size_t)(colon - p) : strlen(p);
-                char cand[PATH_MAX];
-                int w;
-                if (n == 0)
-                        w = snprintf(cand, sizeof(cand), "%s/%s", cwd, name);
-                else if (p[0] == '/')
-                        w = snprintf(cand, sizeof(cand), "%.*s/%s", (int)n, p, name);
-                else
-                        w = snprintf(cand, sizeof(cand), "%s/%.*s/%s", cwd, (int)n, p, name);
-                if (w > 0 && (size_t)w < sizeof(cand) && executable_file(cand)) {
-                        if (!realpath(cand, out))
-                                snprintf(out, PATH_MAX, "%s", cand);
-                        return true;
-                }
-                if (!colon)
-                        return false;
-                p = colon + 1;
-        }
-}
-
-/* The path sudo runs for argv0; -EINVAL when it cannot be told. */
-static int resolve(const char *argv0, const struct su_sudo_args *a, const struct su_sudo_env *e,
-                   char out[PATH_MAX])
-{
-        if (strchr(argv0, '/')) {
-                if (argv0[0] != '/' && a->chdir)
-                        return -EINVAL; /* relative to which directory? */
-                char abs[PATH_MAX];
-                int w = argv0[0] == '/' ? snprintf(abs, sizeof(abs), "%s", argv0)
-                                        : snprintf(abs, sizeof(abs), "%s/%s", e->cwd, argv0);
-                if (w < 0 || (size_t)w >= sizeof(abs))
-                        return -EINVAL;
-                if (!realpath(abs, out))
-                        snprintf(out, PATH_MAX, "%s", abs);
-                return 0;
-        }
-        /* sudo searches secure_path when sudoers sets one, else the caller's PATH: both must
-         * agree on the file, or the module cannot know which one will run. */
-        char a1[PATH_MAX], a2[PATH_MAX];
-        bool f1 = search(e->secure_path, argv0, e->cwd, a1);
-        bool f2 = search(e->path, argv0, e->cwd, a2);
-        if (f1 && f2 && strcmp(a1, a2) != 0)
-                return -EINVAL;
-        if (!f1 && !f2)
-                return -ENOENT;
-        snprintf(out, PATH_MAX, "%s", f1 ? a1 : a2);
-        return 0;
-}
-
-static int user_shell(const char *user, char out[PATH_MAX])
-{
-        char buf[4096];
-        struct passwd pw, *pwp = NULL;
-        if (getpwnam_r(user, &pw, buf, sizeof(buf), &pwp) != 0 || !pwp)
-                return -ENOENT;
-        snprintf(out, PATH_MAX, "%s", pw.pw_shell && *pw.pw_shell ? pw.pw_shell : "/bin/sh");
-        return 0;
-}
-
 /* "#1000" -> the user's name; a name stays a name. */
 static int runas_name(const char *v, bool group, char **ret)
 {
@@ -408,21 +329,6 @@ static int runas_name(const char *v, bool group, char **ret)
                 *ret = strdup(pw.pw_name);
         }
         return *ret ? 0 : -ENOMEM;
-}
-
-/* sudo -s/-i with a command: "shell -c 'escaped words'", escaped as sudo does. */
-static void put_shell_command(struct text *t, const struct su_sudo_args *a)
-{
-        puts_(t, " -c ");
-        for (int i = 0; i < a->argc; i++) {
-                if (i)
-                        put(t, " ", 1);
-                for (const char *p = a->argv[i]; *p; p++) {
-                        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '$')
-                                put(t, "\\", 1);
-                        put(t, p, 1);
-                }
-        }
 }
 
 /* sudoedit FILE: absolute, its directory made canonical (sudoedit will not follow a link in
@@ -453,9 +359,13 @@ int su_sudo_request(const struct su_sudo_args *a, const struct su_sudo_env *e, s
 {
         *ret = (struct su_sudo_request){0};
         if (a->mode == SU_SUDO_OTHER)
-                return 0;
+                return 0; /* -l, -v, -k...: nothing runs, no command to match */
         if (a->chroot)
-                return -EINVAL; /* the command would be looked up inside another root */
+                return -EINVAL; /* SUDO_COMMAND would be a path inside another root */
+        const char *sc = e->sudo_command;
+        bool sc_edit = sc && strncmp(sc, "sudoedit ", 9) == 0;
+        if (!sc || !*sc || sc_edit != (a->mode == SU_SUDO_EDIT))
+                return -EINVAL; /* not the sudo this was written for: do not guess */
         struct su_sudo_request r = {0};
         int err = 0;
         if (a->runas_user)
@@ -466,36 +376,14 @@ int su_sudo_request(const struct su_sudo_args *a, const struct su_sudo_env *e, s
                 err = runas_name(a->runas_group, true, &r.target_group);
 
         struct text t = {.max = maxlen};
-        char path[PATH_MAX];
         if (err == 0 && a->mode == SU_SUDO_EDIT) {
                 puts_(&t, "sudoedit");
                 for (int i = 0; i < a->argc; i++) {
                         put(&t, " ", 1);
                         put_edit_file(&t, a->argv[i], e->cwd);
                 }
-        } else if (err == 0 && a->shell) {
-                /* -i: the target's login shell; -s: $SHELL, else the caller's own shell */
-                if (a->login)
-                        err = user_shell(r.target_user, path);
-                else if (e->shell && *e->shell)
-                        snprintf(path, sizeof(path), "%s", e->shell);
-                else
-                        err = user_shell(e->invoker, path);
-                if (err == 0) {
-                        char canon[PATH_MAX];
-                        puts_(&t, path[0] == '/' && realpath(path, canon) ? canon : path);
-                        if (a->argc > 0)
-                                put_shell_command(&t, a);
-                }
         } else if (err == 0) {
-                err = resolve(a->argv[0], a, e, path);
-                if (err == 0) {
-                        puts_(&t, path);
-                        for (int i = 1; i < a->argc; i++) {
-                                put(&t, " ", 1);
-                                puts_(&t, a->argv[i]);
-                        }
-                }
+                puts_(&t, sc);
         }
         if (err == 0)
                 err = t.err;

@@ -1,12 +1,14 @@
-/* What sudo was asked to run, read from sudo's own command line (/proc/self/cmdline).
+/* What sudo was asked for, as far as sudo does not say it itself.
  *
- * sudo (1.9.13, Debian 12) puts nothing about the command into its own environment or into
- * PAM items while the PAM stack runs: an inherited SUDO_COMMAND is whatever the caller
- * exported, so it must never be trusted.  sudo's argv, on the other hand, is exactly what
- * sudo parses, and the caller cannot change it once the set-uid sudo runs.  This file parses
- * it the way sudo's parse_args() does (getopt_long without permutation, VAR=value words,
- * -h's optional host) and refuses (-EINVAL) whatever it cannot be sure about, so the module
- * fails closed instead of guessing. */
+ * Inside sudo's PAM stack (sudo 1.9.13, Debian 12), getenv() goes through sudo's environment
+ * hooks and answers from the sudoers plugin's rebuilt environment: SUDO_COMMAND there is the
+ * command sudo resolved (secure_path, shells for -s/-i), and a SUDO_COMMAND the caller exported
+ * is not what getenv() returns (seen with env_reset and with -E).  That is the command the
+ * module sends.  sudo exports nothing about the target user or group, and gives sudoedit's
+ * file names as typed; those are read from sudo's own argv (/proc/self/cmdline), which the
+ * caller cannot change once the set-uid sudo runs, parsed as sudo's parse_args() does
+ * (getopt_long without permutation, VAR=value words, -h's optional host).  Whatever cannot be
+ * told for sure is refused (-EINVAL), so the module fails closed instead of guessing. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,7 +25,6 @@ struct su_sudo_args {
         bool login;              /* -i */
         const char *runas_user;  /* -u, or NULL */
         const char *runas_group; /* -g, or NULL */
-        const char *chdir;       /* -D, or NULL */
         const char *chroot;      /* -R, or NULL */
         int argc;                /* the command and its arguments (files for EDIT) */
         const char *const *argv;
@@ -34,24 +35,23 @@ int su_sudo_parse(int argc, const char *const argv[], struct su_sudo_args *ret);
 
 /* What the module knows about sudo's process. */
 struct su_sudo_env {
-        const char *path;        /* PATH of sudo's process, may be NULL */
-        const char *shell;       /* SHELL of sudo's process, may be NULL */
-        const char *cwd;         /* working directory, absolute */
-        const char *invoker;     /* the invoking user (PAM_USER) */
-        const char *secure_path; /* sudoers' secure_path as the module assumes it */
+        const char *sudo_command; /* getenv("SUDO_COMMAND") inside sudo, may be NULL */
+        const char *cwd;          /* working directory, absolute */
+        const char *invoker;      /* the invoking user (PAM_USER) */
 };
 
-#define SU_SUDO_SECURE_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 struct su_sudo_request {
-        char *command;      /* "/usr/bin/systemctl --version", "sudoedit /etc/x", "/bin/bash" */
+        char *command;      /* "/usr/bin/systemctl --version", "sudoedit /etc/x", NULL */
         char *target_user;  /* NULL when nothing is run */
         char *target_group; /* NULL unless -g */
 };
 
-/* Builds the request.  -EINVAL when the command cannot be told for sure (a name that PATH and
- * the secure path resolve to different files, -R, a relative path with -D, an unknown uid),
- * -E2BIG when the command text is longer than maxlen. */
+/* Builds the request: the command is sudo's SUDO_COMMAND, except for sudoedit, whose files
+ * are made absolute with a canonical directory (a relative name or a link in the path cannot
+ * dodge a `command sudoedit` rule); the target is -u (a #uid made a name), the caller with -g
+ * alone, else root (sudo's default runas_default).  -EINVAL when it cannot be told for sure
+ * (no SUDO_COMMAND for a command, SUDO_COMMAND and argv disagree on sudoedit, -R, an unknown
+ * uid), -E2BIG when the command text is longer than maxlen. */
 int su_sudo_request(const struct su_sudo_args *a, const struct su_sudo_env *e, size_t maxlen,
                     struct su_sudo_request *ret);
 void su_sudo_request_free(struct su_sudo_request *r);

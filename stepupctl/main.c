@@ -24,6 +24,8 @@ static void usage(FILE *f)
                 "  revoke [--user NAME]        drop step-up assurance (as sudo -k)\n"
                 "  unlock --user NAME           clear a lockout (root)\n"
                 "  policy check [FILE]          validate a policy; exit 0 or 1\n"
+                "  policy test --user U --service S [...]  the decision for a request, and why\n"
+                "  policy edit [--file FILE]    edit, check, step up, install, reload (root)\n"
                 "  policy reload                make stepupd reload its policy (root)\n"
                 "  stats [--json|--prometheus]  stepupd's counters and latencies (root)\n"
                 "Root talks to the PAM socket [%s], others to the user socket [%s].\n",

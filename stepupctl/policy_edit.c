@@ -281,7 +281,15 @@ static int parse_opts(int argc, char **argv, const char **file)
         for (int i = 2; i < argc; i++) {
                 if (strcmp(argv[i], "--file") == 0 && i + 1 < argc)
                         *file = argv[++i];
-                else {
+                else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+                        printf("Usage: stepupctl policy edit [--file FILE]\n"
+                               "Edit a copy of FILE (default %s) with $VISUAL or $EDITOR, check "
+                               "it with the\nrest of the policy set, step up through PAM "
+                               "service %s, install it\natomically and make stepupd reload. "
+                               "Root only.\n",
+                               STEPUP_POLICY_PATH, POLICY_PAM_SERVICE);
+                        return 1;
+                } else {
                         fprintf(stderr, "Usage: stepupctl policy edit [--file FILE]\n");
                         return -EINVAL;
                 }
@@ -297,8 +305,9 @@ int policy_edit(const struct ctl *c, int argc, char **argv)
         int r, rc = 1;
         bool keep = false;
 
-        if (parse_opts(argc, argv, &file) < 0)
-                return 2;
+        r = parse_opts(argc, argv, &file);
+        if (r != 0)
+                return r > 0 ? 0 : 2;
         if (geteuid() != 0) {
                 fprintf(stderr,
                         "stepupctl: policy edit is for root (sudo stepupctl policy edit)\n");

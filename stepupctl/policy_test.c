@@ -552,6 +552,10 @@ static int parse_opts(int argc, char **argv, struct test_opts *o)
                         o->remote = true;
                         continue;
                 }
+                if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+                        usage(stdout);
+                        return 1;
+                }
                 if (strcmp(a, "--json") == 0) {
                         o->json = true;
                         continue;
@@ -598,9 +602,11 @@ int policy_test(const struct ctl *c, int argc, char **argv)
         struct su_decision d;
         int r, rc = 1;
 
-        if (parse_opts(argc, argv, &o) < 0) {
-                usage(stderr);
-                return 2;
+        r = parse_opts(argc, argv, &o);
+        if (r != 0) {
+                if (r < 0)
+                        usage(stderr);
+                return r > 0 ? 0 : 2;
         }
         if (build_request(&o, &t) < 0)
                 goto out;

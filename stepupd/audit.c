@@ -1,11 +1,13 @@
 #include "audit.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <syslog.h>
+#include <unistd.h>
 #include <systemd/sd-journal.h>
 
 #include "metrics.h"
@@ -123,20 +125,53 @@ static bool carries_latency(enum su_event ev)
 
 #define MAX_FIELDS 24
 
+/* Each event is composed in one buffer and leaves in one write (stderr) or one sendmsg
+ * (journal): no per-character stdio writes, and lines from one event never interleave. */
+struct buf {
+        char p[16384];
+        size_t n;
+};
+
+static void add(struct buf *b, const char *s, size_t len)
+{
+        if (len > sizeof(b->p) - 1 - b->n)
+                len = sizeof(b->p) - 1 - b->n; /* truncated, never overrun */
+        memcpy(b->p + b->n, s, len);
+        b->n += len;
+}
+
+static void add_str(struct buf *b, const char *s)
+{
+        add(b, s, strlen(s));
+}
+
 /* Values on the stderr line are quoted when they hold spaces, quotes or '='. */
-static void put_value(FILE *f, const char *v)
+static void put_value(struct buf *b, const char *v)
 {
         if (!strpbrk(v, " \"=\\") && *v) {
-                fputs(v, f);
+                add_str(b, v);
                 return;
         }
-        fputc('"', f);
+        add(b, "\"", 1);
         for (; *v; v++) {
                 if (*v == '"' || *v == '\\')
-                        fputc('\\', f);
-                fputc((unsigned char)*v < 0x20 ? '?' : *v, f);
+                        add(b, "\\", 1);
+                add(b, (unsigned char)*v < 0x20 ? "?" : v, 1);
         }
-        fputc('"', f);
+        add(b, "\"", 1);
+}
+
+static void write_all(int fd, const char *p, size_t n)
+{
+        while (n > 0) {
+                ssize_t w = write(fd, p, n);
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w <= 0)
+                        return;
+                p += w;
+                n -= (size_t)w;
+        }
 }
 
 void su_audit(enum su_event ev, int priority, const char *message, ...)
@@ -168,38 +203,53 @@ void su_audit(enum su_event ev, int priority, const char *message, ...)
                 n++;
         }
 
+        static struct buf b; /* single-threaded; 16 KiB off the stack */
+        b.n = 0;
         if (use_journal) {
-                char *lines[MAX_FIELDS + 4];
                 struct iovec iov[MAX_FIELDS + 4];
-                size_t m = 0;
-                if (asprintf(&lines[m++], "MESSAGE=%s", message) < 0 ||
-                    asprintf(&lines[m++], "MESSAGE_ID=%s", message_ids[ev]) < 0 ||
-                    asprintf(&lines[m++], "PRIORITY=%d", priority) < 0 ||
-                    asprintf(&lines[m++], "STEPUP_EVENT=%s", event_names[ev]) < 0)
-                        return;
-                for (size_t i = 0; i < n; i++)
-                        if (asprintf(&lines[m++], "%s=%s", keys[i], vals[i]) < 0)
-                                return;
-                for (size_t i = 0; i < m; i++)
-                        iov[i] = (struct iovec){.iov_base = lines[i], .iov_len = strlen(lines[i])};
+                size_t m = 0, start = 0;
+                char head[64];
+#define FIELD_END()                                                                                \
+        do {                                                                                       \
+                iov[m++] = (struct iovec){.iov_base = b.p + start, .iov_len = b.n - start};        \
+                start = b.n;                                                                       \
+        } while (0)
+                add_str(&b, "MESSAGE=");
+                add_str(&b, message);
+                FIELD_END();
+                snprintf(head, sizeof(head), "MESSAGE_ID=%s", message_ids[ev]);
+                add_str(&b, head);
+                FIELD_END();
+                snprintf(head, sizeof(head), "PRIORITY=%d", priority);
+                add_str(&b, head);
+                FIELD_END();
+                add_str(&b, "STEPUP_EVENT=");
+                add_str(&b, event_names[ev]);
+                FIELD_END();
+                for (size_t i = 0; i < n; i++) {
+                        add_str(&b, keys[i]);
+                        add(&b, "=", 1);
+                        add_str(&b, vals[i]);
+                        FIELD_END();
+                }
+#undef FIELD_END
                 sd_journal_sendv(iov, (int)m);
-                for (size_t i = 0; i < m; i++)
-                        free(lines[i]);
                 return;
         }
-        flockfile(stderr);
-        fprintf(stderr, "stepupd: event=%s", event_names[ev]);
+        add_str(&b, "stepupd: event=");
+        add_str(&b, event_names[ev]);
         for (size_t i = 0; i < n; i++) {
-                const char *k = keys[i];
-                fputc(' ', stderr);
-                for (const char *p = strncmp(k, "STEPUP_", 7) == 0 ? k + 7 : k; *p; p++)
-                        fputc(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p, stderr);
-                fputc('=', stderr);
-                put_value(stderr, vals[i]);
+                add(&b, " ", 1);
+                for (const char *p = strncmp(keys[i], "STEPUP_", 7) == 0 ? keys[i] + 7 : keys[i];
+                     *p; p++) {
+                        char c = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+                        add(&b, &c, 1);
+                }
+                add(&b, "=", 1);
+                put_value(&b, vals[i]);
         }
-        fputs(" msg=", stderr);
-        put_value(stderr, message);
-        fputc('\n', stderr);
-        funlockfile(stderr);
-        fflush(stderr);
+        add_str(&b, " msg=");
+        put_value(&b, message);
+        b.p[b.n++] = '\n'; /* add() always leaves room for it */
+        write_all(STDERR_FILENO, b.p, b.n);
 }

@@ -10,9 +10,11 @@
 
 #include "audit.h"
 #include "challenge.h"
+#include "gate.h"
 #include "handlers.h"
 #include "manager.h"
 #include "names.h"
+#include "remote.h"
 #include "request.h"
 #include "scope.h"
 #include "secret.h"
@@ -21,7 +23,6 @@
 
 void su_handle_decide(struct su_conn *c, const struct su_msg *req)
 {
-        struct su_manager *m = c->m;
         if (!su_is_root_pam(c)) {
                 su_reply_error(c, EPERM, "decisions are only for root on the PAM socket");
                 return;
@@ -40,14 +41,27 @@ void su_handle_decide(struct su_conn *c, const struct su_msg *req)
                 su_reply_deny(c, text, NULL, 0);
                 return;
         }
-        const struct su_request *q = &ctx.req;
+        /* Whether the caller's session is remote, and from where (remote.c, docs/ssh.md). */
+        struct su_remote_info remote;
+        su_remote_apply(c, &ctx.req, &remote);
+        su_decide_reply(c, &ctx.req, NULL);
+        su_request_done(&ctx);
+}
+
+/* Policy, assurance, lockout, challenge for a built request: DECIDE and GATE (gate.c).
+ * The decision events also say whether the session is remote (and from where) and, for
+ * GATE, the ssh command as the user typed it. */
+void su_decide_reply(struct su_conn *c, const struct su_request *q, const char *ssh_command)
+{
+        const char *remote = q->remote ? "yes" : NULL;
+        struct su_manager *m = c->m;
         struct su_decision d;
         char rule[300];
+        int r;
         if (su_policy_eval(m->policy, q, &d, NULL) < 0) {
                 su_audit(SU_EV_DECISION, LOG_ERR, "policy evaluation failed", "STEPUP_USER",
                          q->user, "STEPUP_SERVICE", q->service, "STEPUP_DECISION", "deny",
                          "STEPUP_REASON", "policy-error", NULL);
-                su_request_done(&ctx);
                 su_reply_deny(c, "policy evaluation failed", NULL, 0);
                 return;
         }
@@ -56,7 +70,8 @@ void su_handle_decide(struct su_conn *c, const struct su_msg *req)
         if (d.action == SU_ACTION_ALLOW) {
                 su_audit(SU_EV_DECISION, LOG_INFO, "allowed by policy", "STEPUP_USER", q->user,
                          "STEPUP_SERVICE", q->service, "STEPUP_COMMAND", q->command, "STEPUP_RULE",
-                         rule, "STEPUP_DECISION", "allow", NULL);
+                         rule, "STEPUP_DECISION", "allow", "STEPUP_REMOTE", remote,
+                         "STEPUP_RHOST", q->rhost, "STEPUP_SSH_COMMAND", ssh_command, NULL);
                 struct su_msg rep;
                 su_msg_init(&rep, SU_REP_ALLOW);
                 su_msg_put_str(&rep, SU_T_RULE, rule);
@@ -69,7 +84,8 @@ void su_handle_decide(struct su_conn *c, const struct su_msg *req)
                                                  : "no policy rule matched (denied)";
                 su_audit(SU_EV_DECISION, LOG_NOTICE, reason, "STEPUP_USER", q->user,
                          "STEPUP_SERVICE", q->service, "STEPUP_COMMAND", q->command, "STEPUP_RULE",
-                         rule, "STEPUP_DECISION", "deny", NULL);
+                         rule, "STEPUP_DECISION", "deny", "STEPUP_REMOTE", remote,
+                         "STEPUP_RHOST", q->rhost, "STEPUP_SSH_COMMAND", ssh_command, NULL);
                 su_reply_deny(c, reason, rule, 0);
                 goto out;
         }
@@ -102,7 +118,9 @@ void su_handle_decide(struct su_conn *c, const struct su_msg *req)
                         su_audit(SU_EV_DECISION, LOG_INFO, "allowed: fresh step-up", "STEPUP_USER",
                                  q->user, "STEPUP_SERVICE", q->service, "STEPUP_COMMAND",
                                  q->command, "STEPUP_RULE", rule, "STEPUP_DECISION", "allow",
-                                 "STEPUP_ASSURANCE_AGE", agebuf, NULL);
+                                 "STEPUP_ASSURANCE_AGE", agebuf, "STEPUP_REMOTE", remote,
+                                 "STEPUP_RHOST", q->rhost, "STEPUP_SSH_COMMAND", ssh_command,
+                                 NULL);
                         struct su_msg rep;
                         su_msg_init(&rep, SU_REP_ALLOW);
                         su_msg_put_str(&rep, SU_T_RULE, rule);
@@ -131,7 +149,7 @@ void su_handle_decide(struct su_conn *c, const struct su_msg *req)
                 su_reply_deny(c, why, rule, 0);
         }
 out:
-        su_request_done(&ctx);
+        return;
 }
 
 /* Counts a failed code; returns the message for the user. */

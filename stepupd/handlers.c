@@ -9,6 +9,7 @@
 #include <syslog.h>
 
 #include "audit.h"
+#include "gate.h"
 #include "handlers.h"
 #include "manager.h"
 #include "names.h"
@@ -74,6 +75,9 @@ void su_handle_request(struct su_conn *c, struct su_msg *req)
                 break;
         case SU_REQ_STATS:
                 su_handle_stats(c);
+                break;
+        case SU_REQ_GATE:
+                su_handle_gate(c, req);
                 break;
         default:
                 su_reply_error(c, EOPNOTSUPP, "unknown request");

@@ -32,6 +32,7 @@ struct su_challenge {
         char qids[SU_ASK_MAX][33];
         size_t nq, qpos;
         bool local; /* proves the caller to stepupd itself (re-enrolment gate): no assurance */
+        bool gate;  /* from GATE on the user socket: its own peer may answer (gate.c) */
         int64_t expires_boot;
 };
 

@@ -11,9 +11,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Prepared statements are kept for reuse (prepare() and release()): one parse per SQL text
+ * for the daemon's life instead of one per call.  A slot is found by the text's address and
+ * confirmed by the text itself, so a reused buffer can never bring back another statement;
+ * a slot in use is never handed out twice (a nested use prepares a private statement). */
+#define STMT_CACHE_MAX 64
+struct stmt_slot {
+        const char *key; /* the caller's SQL pointer */
+        char *text;      /* our copy of the SQL */
+        sqlite3_stmt *st;
+        bool busy;
+};
+
 struct su_store {
         sqlite3 *db;
         char err[256];
+        struct stmt_slot cache[STMT_CACHE_MAX];
+        size_t ncache;
 };
 
 /* Forward migrations: entry i brings the schema from version i to i + 1. */
@@ -83,8 +97,50 @@ static int exec(struct su_store *s, const char *sql)
 
 static int prepare(struct su_store *s, const char *sql, sqlite3_stmt **st)
 {
-        int r = sqlite3_prepare_v3(s->db, sql, -1, 0, st, NULL);
-        return r == SQLITE_OK ? 0 : fail(s, r);
+        bool known = false;
+        for (size_t i = 0; i < s->ncache; i++) {
+                struct stmt_slot *c = &s->cache[i];
+                if (c->key != sql || strcmp(c->text, sql) != 0)
+                        continue;
+                known = true;
+                if (!c->busy) {
+                        c->busy = true;
+                        *st = c->st;
+                        return 0;
+                }
+        }
+        bool keep = !known && s->ncache < STMT_CACHE_MAX;
+        int r = sqlite3_prepare_v3(s->db, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, st, NULL);
+        if (r != SQLITE_OK)
+                return fail(s, r);
+        char *text = keep ? strdup(sql) : NULL;
+        if (text)
+                s->cache[s->ncache++] = (struct stmt_slot){sql, text, *st, true};
+        return 0;
+}
+
+/* Ends a use of a statement from prepare(): a kept one is reset (its bindings, which point
+ * at the caller's strings, cleared), any other finalized. */
+static void release(struct su_store *s, sqlite3_stmt *st)
+{
+        for (size_t i = 0; i < s->ncache; i++) {
+                if (s->cache[i].st == st) {
+                        sqlite3_reset(st);
+                        sqlite3_clear_bindings(st);
+                        s->cache[i].busy = false;
+                        return;
+                }
+        }
+        sqlite3_finalize(st);
+}
+
+static void cache_free(struct su_store *s)
+{
+        for (size_t i = 0; i < s->ncache; i++) {
+                sqlite3_finalize(s->cache[i].st);
+                free(s->cache[i].text);
+        }
+        s->ncache = 0;
 }
 
 /* Runs a statement that returns no rows; returns the number of changed rows. */
@@ -92,7 +148,7 @@ static int step_done(struct su_store *s, sqlite3_stmt *st)
 {
         int r = sqlite3_step(st);
         int ret = r == SQLITE_DONE ? sqlite3_changes(s->db) : fail(s, r);
-        sqlite3_finalize(st);
+        release(s, st);
         return ret;
 }
 
@@ -103,7 +159,7 @@ int su_store_schema_version(struct su_store *s)
         if (r < 0)
                 return r;
         r = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : fail(s, SQLITE_ERROR);
-        sqlite3_finalize(st);
+        release(s, st);
         return r;
 }
 
@@ -202,6 +258,7 @@ int su_store_open(const char *path, struct su_store **ret)
 error:
         if (r == -EIO && s->err[0] == 0)
                 snprintf(s->err, sizeof(s->err), "cannot open database");
+        cache_free(s);
         sqlite3_close(s->db);
         free(s);
         return r;
@@ -210,6 +267,7 @@ error:
 struct su_store *su_store_close(struct su_store *s)
 {
         if (s) {
+                cache_free(s);
                 sqlite3_close(s->db);
                 free(s);
         }
@@ -248,7 +306,7 @@ int su_store_totp_get(struct su_store *s, const char *user, struct su_totp_row *
         } else {
                 r = fail(s, sr);
         }
-        sqlite3_finalize(st);
+        release(s, st);
         return r;
 }
 
@@ -381,7 +439,7 @@ int su_store_assurance_get(struct su_store *s, const char *user, const char *sco
         } else {
                 r = sr == SQLITE_DONE ? -ENOENT : fail(s, sr);
         }
-        sqlite3_finalize(st);
+        release(s, st);
         return r;
 }
 
@@ -427,7 +485,7 @@ int su_store_assurance_count(struct su_store *s, const char *user)
         sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
         int sr = sqlite3_step(st);
         r = sr == SQLITE_ROW ? sqlite3_column_int(st, 0) : fail(s, sr);
-        sqlite3_finalize(st);
+        release(s, st);
         return r;
 }
 
@@ -452,7 +510,7 @@ int su_store_failures_get(struct su_store *s, const char *user, struct su_failur
         } else {
                 r = sr == SQLITE_DONE ? 0 : fail(s, sr);
         }
-        sqlite3_finalize(st);
+        release(s, st);
         return r;
 }
 
@@ -599,7 +657,7 @@ int su_store_questions_get(struct su_store *s, const char *user, struct su_answe
                 n++;
         }
         r = sr == SQLITE_ROW || sr == SQLITE_DONE ? (int)n : fail(s, sr);
-        sqlite3_finalize(st);
+        release(s, st);
         return r;
 }
 
@@ -654,7 +712,7 @@ int su_store_recovery_get(struct su_store *s, const char *user, const char *tag,
         } else {
                 r = sr == SQLITE_DONE ? -ENOENT : fail(s, sr);
         }
-        sqlite3_finalize(st);
+        release(s, st);
         return r;
 }
 
@@ -667,7 +725,7 @@ static int count_user(struct su_store *s, const char *sql, const char *user)
         sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
         int sr = sqlite3_step(st);
         r = sr == SQLITE_ROW ? sqlite3_column_int(st, 0) : fail(s, sr);
-        sqlite3_finalize(st);
+        release(s, st);
         return r;
 }
 
@@ -822,7 +880,7 @@ int su_store_list_users(struct su_store *s, int (*fn)(const char *user, void *da
         }
         if (r >= 0 && sr != SQLITE_DONE && sr != SQLITE_ROW)
                 r = fail(s, sr);
-        sqlite3_finalize(st);
+        release(s, st);
         return r < 0 ? r : 0;
 }
 
@@ -877,7 +935,7 @@ int su_store_totp_pending_get(struct su_store *s, const char *user, struct su_to
         } else {
                 r = sr == SQLITE_DONE ? -ENOENT : fail(s, sr);
         }
-        sqlite3_finalize(st);
+        release(s, st);
         return r;
 }
 

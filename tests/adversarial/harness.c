@@ -82,8 +82,8 @@ void adv_setup(struct adv_env *e, const char *policy, const char *conf)
         adv_write_conf(e, conf);
 }
 
-int adv_start_ex(struct adv_env *e, const char *exe, char *const extra_env[],
-                 const char *wrapper, int *status)
+int adv_start_ex(struct adv_env *e, const char *exe, char *const extra_env[], const char *wrapper,
+                 int *status)
 {
         char path[512];
         snprintf(path, sizeof(path), "%s/stepupd/%s", e->build, exe);

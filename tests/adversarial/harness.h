@@ -15,8 +15,7 @@
 
 struct adv_env {
         char dir[64]; /* mkdtemp, 0711 */
-        char pam_sock[128], user_sock[128], state[128], db[160], log[128], policy[128],
-            conf[128];
+        char pam_sock[128], user_sock[128], state[128], db[160], log[128], policy[128], conf[128];
         const char *build;
         pid_t pid; /* the running daemon, 0 when none */
         unsigned starts;
@@ -29,8 +28,8 @@ void adv_write_conf(struct adv_env *e, const char *conf);
 /* Starts BUILD/stepupd/<exe> ("stepupd" or "stepupd-faults") with extra environment entries
  * (NULL-terminated, may be NULL) and an optional wrapper command ("valgrind ..."); waits
  * until the user socket answers.  Returns 0, or -1 when the daemon exited (*status set). */
-int adv_start_ex(struct adv_env *e, const char *exe, char *const extra_env[],
-                 const char *wrapper, int *status);
+int adv_start_ex(struct adv_env *e, const char *exe, char *const extra_env[], const char *wrapper,
+                 int *status);
 void adv_start(struct adv_env *e); /* plain stepupd; aborts the test when it fails */
 /* SIGTERM and wait: the exit status (as waitpid). */
 int adv_stop(struct adv_env *e);

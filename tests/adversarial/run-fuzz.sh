@@ -3,13 +3,14 @@
 # SECONDS from its seed corpus (new inputs go to a temporary directory, never into the
 # tree).  A crash, leak or sanitizer report fails the run and leaves the input in
 # BUILD_DIR/fuzz-artifacts/.  Usage: run-fuzz.sh [BUILD_DIR] [SECONDS]   (build-fuzz, 20)
-# Targets: NAME:CORPUS[:DICT] below; add the import parsers' targets here when they exist.
+# Targets: PATH-IN-BUILD:CORPUS[:DICT] below; a new fuzz target is added to this list.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dir=${1:-build-fuzz} secs=${2:-20}
 targets=(
         "common/fuzz-codec:tests/adversarial/corpus-codec"
         "policy/fuzz-policy:tests/policy/corpus:policy/fuzz_policy.dict"
+        "stepupctl/fuzz-import:tests/factors/corpus-import"
 )
 if [ ! -f "$dir/build.ninja" ]; then
         CC=clang meson setup "$dir" --werror -Dfuzz=true >/dev/null

@@ -34,8 +34,8 @@ static void record(int pri, const char *fmt, va_list ap)
 {
         char line[1024];
         vsnprintf(line, sizeof(line), fmt, ap);
-        int n = snprintf(logbuf + loglen, sizeof(logbuf) - loglen, "<%d>%s\n", pri & LOG_PRIMASK,
-                         line);
+        int n =
+            snprintf(logbuf + loglen, sizeof(logbuf) - loglen, "<%d>%s\n", pri & LOG_PRIMASK, line);
         if (n > 0 && (size_t)n < sizeof(logbuf) - loglen)
                 loglen += (size_t)n;
 }
@@ -75,13 +75,14 @@ enum mode {
         M_HALF,      /* half of a valid ALLOW frame, then close */
         M_WRONGTYPE, /* a well-formed OK (not a decision) */
         M_BADCHAL,   /* CHALLENGE without its fields */
-        M_CHALCLOSE, /* a valid CHALLENGE, then close on the VERIFY */
+        M_CHALCLOSE, /* a valid CHALLENGE, then close on the VERIFY: refused in both */
         M_DENY,      /* a valid DENY: refused in both failmodes */
         M_MAX
 };
 static const char *const mode_names[M_MAX] = {
-    "absent", "refused",    "close",   "silent", "slow",      "garbage",   "bad-magic",
-    "huge",   "half-frame", "ok-type", "bad-challenge", "challenge-then-close", "deny"};
+    "absent",    "refused", "close",      "silent",  "slow",          "garbage",
+    "bad-magic", "huge",    "half-frame", "ok-type", "bad-challenge", "challenge-then-close",
+    "deny"};
 
 static void send_msg(int fd, const struct su_msg *m, size_t cut)
 {
@@ -297,7 +298,9 @@ static int check_mode(enum mode m, const char *dir)
         snprintf(sockarg, sizeof(sockarg), "socket=%s", sock);
         const char *argv_secure[] = {sockarg, "timeout=1"};
         const char *argv_safe[] = {sockarg, "timeout=1", "failmode=safe"};
-        bool deny = m == M_DENY;
+        /* A real DENY, and a daemon lost after the user was prompted (a late answer), are
+         * refusals in both failmodes: failmode=safe only covers an unreachable daemon. */
+        bool deny = m == M_DENY || m == M_CHALCLOSE;
 
         for (int acct = 0; acct < 2; acct++) {
                 int r = run_direct(acct, 2, argv_secure);
@@ -317,8 +320,8 @@ static int check_mode(enum mode m, const char *dir)
                 for (int acct = 0; acct < 2; acct++) {
                         int r = run_stack(svc, acct);
                         if (r == PAM_SUCCESS)
-                                fprintf(stderr, "%s: the %s stack (%s) succeeded\n",
-                                        mode_names[m], stacks[s][0], acct ? "account" : "auth");
+                                fprintf(stderr, "%s: the %s stack (%s) succeeded\n", mode_names[m],
+                                        stacks[s][0], acct ? "account" : "auth");
                         CHECK(r != PAM_SUCCESS && r >= 0);
                 }
         }

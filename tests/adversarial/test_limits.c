@@ -31,8 +31,7 @@ static const char *msg_of(const struct su_msg *rep)
 }
 
 /* A wrong code through the whole flow; returns the final reply type. */
-static int fail_once(const char *service, const char *user, const uint8_t *key,
-                     struct su_msg *rep)
+static int fail_once(const char *service, const char *user, const uint8_t *key, struct su_msg *rep)
 {
         char wrong[9];
         adv_wrong_code(key, 30, wrong);
@@ -192,7 +191,7 @@ int main(void)
                 CHECK_INT(adv_enroll(&env, adv_user(i), keys[i], 30), 0);
         test_rate_limit();
         /* The lockout part with the rate limit out of the way. */
-        adv_stop(&env);
+        CHECK_INT(adv_stop(&env), 0);
         adv_write_conf(&env, "rate_limit_attempts = 100\nrate_limit_window = 2\n"
                              "lockout_failures = 10\nlockout_duration = 4\n");
         adv_start(&env);

@@ -48,7 +48,7 @@ static int non_root_peer(const char *victim)
         struct su_msg req, rep;
         int fails = 0, bit = 1;
         /* The PAM socket: every request dropped unanswered. */
-        const uint8_t types[] = {SU_REQ_DECIDE, SU_REQ_VERIFY,      SU_REQ_STATUS,
+        const uint8_t types[] = {SU_REQ_DECIDE, SU_REQ_VERIFY,     SU_REQ_STATUS,
                                  SU_REQ_REVOKE, SU_REQ_ENROLL_SET, SU_REQ_UNLOCK};
         for (size_t i = 0; i < sizeof(types); i++, bit <<= 1) {
                 su_msg_init(&req, types[i]);
@@ -61,8 +61,8 @@ static int non_root_peer(const char *victim)
                         fails |= bit;
         }
         /* The user socket: refused with an ERROR that carries nothing about the victim. */
-        const uint8_t utypes[] = {SU_REQ_DECIDE,        SU_REQ_VERIFY,        SU_REQ_STATUS,
-                                  SU_REQ_REVOKE,        SU_REQ_ENROLL_SET,    SU_REQ_UNLOCK,
+        const uint8_t utypes[] = {SU_REQ_DECIDE,       SU_REQ_VERIFY,         SU_REQ_STATUS,
+                                  SU_REQ_REVOKE,       SU_REQ_ENROLL_SET,     SU_REQ_UNLOCK,
                                   SU_REQ_ENROLL_BEGIN, SU_REQ_ENROLL_CONFIRM, SU_REQ_RELOAD};
         for (size_t i = 0; i < sizeof(utypes); i++, bit <<= 1) {
                 su_msg_init(&req, utypes[i]);
@@ -230,8 +230,8 @@ static void test_no_credentials(void)
                 char *extra[] = {preload, mode, NULL};
                 int st;
                 CHECK_INT(adv_start_ex(&env, "stepupd", extra, NULL, &st), 0);
-                int decisions = adv_log_count(&env, "event=decision") +
-                                adv_log_count(&env, "event=challenge");
+                int decisions =
+                    adv_log_count(&env, "event=decision") + adv_log_count(&env, "event=challenge");
                 int refused = adv_log_count(&env, "no peer credentials");
                 struct su_msg req, rep;
                 su_msg_init(&req, SU_REQ_DECIDE);
@@ -240,8 +240,8 @@ static void test_no_credentials(void)
                 su_msg_put_u32(&req, SU_T_PHASE, SU_PHASE_AUTH);
                 int r = adv_call(env.pam_sock, &req, &rep);
                 if (!dropped(r))
-                        fprintf(stderr, "mode %s: PAM socket answered (%d, type %d)\n", modes[i],
-                                r, rep.type);
+                        fprintf(stderr, "mode %s: PAM socket answered (%d, type %d)\n", modes[i], r,
+                                rep.type);
                 CHECK(dropped(r));
                 su_msg_init(&req, SU_REQ_STATUS);
                 r = adv_call(env.user_sock, &req, &rep);

@@ -66,8 +66,8 @@ static void test_faketime_keeps_boottime(const char *self)
                            FAKETIME_LIB, self);
         long long fw = 0, fb = 0;
         CHECK(r == 0 && sscanf(out, "%lld %lld", &fw, &fb) == 2);
-        CHECK(llabs(fb - (long long)b.tv_sec) <= 2);               /* boot clock real */
-        CHECK(llabs(fw - ((long long)w.tv_sec - 86400)) <= 2);     /* wall clock moved */
+        CHECK(llabs(fb - (long long)b.tv_sec) <= 2);           /* boot clock real */
+        CHECK(llabs(fw - ((long long)w.tv_sec - 86400)) <= 2); /* wall clock moved */
 }
 
 static void test_clock_moves(void)
@@ -199,8 +199,7 @@ int main(int argc, char **argv)
         char pre[256], file[200];
         snprintf(pre, sizeof(pre), "LD_PRELOAD=%s", FAKETIME_LIB);
         snprintf(file, sizeof(file), "FAKETIME_TIMESTAMP_FILE=%s", ftfile);
-        char *extra[] = {pre, file, "FAKETIME_NO_CACHE=1", "FAKETIME_DONT_FAKE_MONOTONIC=1",
-                         NULL};
+        char *extra[] = {pre, file, "FAKETIME_NO_CACHE=1", "FAKETIME_DONT_FAKE_MONOTONIC=1", NULL};
         int st;
         CHECK_INT(adv_start_ex(&env, "stepupd", extra, NULL, &st), 0);
         test_clock_moves();

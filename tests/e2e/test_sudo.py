@@ -45,7 +45,8 @@ def case_privileged_vs_harmless(build):
         expect(t.sudo("systemctl --version"), [], 0, "systemd", "inside the window")
         check(env.status("alice").get("assurance_records") == 1, "assurance not recorded",
               env.status("alice"))
-        # a SUDO_COMMAND exported by the caller changes nothing: the module reads sudo's argv
+        # a SUDO_COMMAND the caller exports changes nothing: inside sudo, getenv() answers
+        # from sudoers' own environment
         env.ctl("revoke", "--user", "alice")
         expect(t.run("SUDO_COMMAND=/usr/bin/id sudo systemctl --version",
                      {"code": lambda: env.code("alice")}),
@@ -55,7 +56,10 @@ def case_privileged_vs_harmless(build):
 def case_freshness_window(build):
     with e2e.Env(build, POLICY) as env:
         t = env.term("carol")
-        expect(t.sudo("date +%s"), ["sudo", "code"], 0, None, "first date")
+        # with -E too, a SUDO_COMMAND the caller exports is not what the module reads
+        expect(t.run("SUDO_COMMAND=/usr/bin/true sudo -E date +%s",
+                     {"sudo": "pw-carol", "code": lambda: env.code("carol")}),
+               ["sudo", "code"], 0, None, "first date (forged SUDO_COMMAND, sudo -E)")
         expect(t.sudo("date +%s"), [], 0, None, "within 3s")
         __import__("time").sleep(4)
         expect(t.sudo("date +%s"), ["code"], 0, None, "after 3s")

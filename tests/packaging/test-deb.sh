@@ -52,15 +52,15 @@ if ! $inside; then
         done
         ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
         for f in "lib/$ma/security/pam_stepup.so" usr/sbin/stepupd usr/bin/stepupctl \
-                usr/share/pam-configs/stepup etc/stepup/policy.conf \
+                usr/share/pam-configs/stepup etc/stepup/policy.conf etc/pam.d/stepup-policy \
                 lib/systemd/system/stepupd.service lib/systemd/system/stepupd.socket \
                 lib/systemd/system/stepupd-user.socket usr/lib/sysusers.d/stepup.conf \
                 usr/share/man/man8/pam_stepup.8.gz usr/share/man/man8/stepupd.8.gz \
                 usr/share/man/man1/stepupctl.1.gz usr/share/man/man5/stepup.conf.5.gz \
-                usr/share/man/man5/stepupd.conf.5.gz; do
+                usr/share/man/man5/stepupd.conf.5.gz usr/share/man/man1/stepup-ssh.1.gz; do
                 [ -e "$root/$f" ] || fail "/$f is not in the packages"
         done
-        ok "layout: /lib/$ma/security/pam_stepup.so, /usr/sbin/stepupd, units, sysusers, 5 man pages"
+        ok "layout: /lib/$ma/security/pam_stepup.so, /usr/sbin/stepupd, units, sysusers, 6 man pages"
         [ "$(stat -c '%a %U' "$root/etc/stepup/policy.conf")" = "644 root" ] ||
                 fail "policy.conf is $(stat -c '%a %U' "$root/etc/stepup/policy.conf"), want 644 root"
         cmp -s "$root/etc/stepup/policy.conf" "$src/policy/default.conf" ||
@@ -70,6 +70,8 @@ if ! $inside; then
         [ "$(grep -v '^[[:space:]]*\(#\|$\)' "$root/etc/stepup/policy.conf")" = allow ] ||
                 fail "the default policy is not a single 'allow'"
         ok "default policy: conffile, 0644 root, = policy/default.conf, a single allow"
+        grep -qx /etc/pam.d/stepup-policy "$tmp/control-libpam-stepup/conffiles" ||
+                fail "/etc/pam.d/stepup-policy is not a conffile of libpam-stepup"
         grep -q 'systemd-sysusers.*stepup.conf' "$tmp/control-stepupd/postinst" ||
                 fail "postinst does not create the stepup user"
         grep -q "pam-auth-update --package --remove stepup" "$tmp/control-libpam-stepup/prerm" ||

@@ -6,7 +6,8 @@
 #     PREFIX/lib/systemd/system), ExecStart=SBINDIR/stepupd --journal, and the two sockets
 #     named pam (0600) and user (0666);
 #   - sysusers.d/stepup.conf creates the user the service runs as;
-#   - SYSCONFDIR/stepup/policy.conf is policy/default.conf, mode 0644;
+#   - SYSCONFDIR/stepup/policy.conf is policy/default.conf, mode 0644, and the PAM service
+#     of `stepupctl policy edit` is SYSCONFDIR/pam.d/stepup-policy;
 #   - systemd-analyze verify is silent (ExecStart and Documentation= resolved in DESTDIR)
 #     and `systemd-analyze security --offline=yes` rates the service at 2.0 or less.
 # Usage: test-install.sh SOURCE_ROOT BUILD_DIR
@@ -51,9 +52,9 @@ sysconfdir=$(abs "$(opt sysconfdir)")
 
 for f in "$pamlibdir/pam_stepup.so" "$sbindir/stepupd" "$bindir/stepupctl" \
         "$mandir/man8/pam_stepup.8" "$mandir/man8/stepupd.8" "$mandir/man1/stepupctl.1" \
-        "$mandir/man5/stepup.conf.5" "$mandir/man5/stepupd.conf.5" \
+        "$mandir/man5/stepup.conf.5" "$mandir/man5/stepupd.conf.5" "$mandir/man1/stepup-ssh.1" \
         "$unitdir/stepupd.service" "$unitdir/stepupd.socket" "$unitdir/stepupd-user.socket" \
-        "$sysconfdir/stepup/policy.conf"; do
+        "$sysconfdir/stepup/policy.conf" "$sysconfdir/pam.d/stepup-policy"; do
         [ -e "$d$f" ] || { find "$d" -type f | sed "s|^$d||"; fail "$f was not installed"; }
 done
 ok "installed under prefix $prefix: module in $pamlibdir, daemon in $sbindir, units in $unitdir"
