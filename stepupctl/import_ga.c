@@ -6,19 +6,7 @@
 #include <string.h>
 
 #include "import.h"
-
-static int fail(char *err, size_t size, const char *name, unsigned line, const char *fmt, ...)
-        __attribute__((format(printf, 5, 6)));
-static int fail(char *err, size_t size, const char *name, unsigned line, const char *fmt, ...)
-{
-        int n = snprintf(err, size, "%s:%u: ", name, line);
-        va_list ap;
-        va_start(ap, fmt);
-        if (n >= 0 && (size_t)n < size)
-                vsnprintf(err + n, size - (size_t)n, fmt, ap);
-        va_end(ap);
-        return -EINVAL;
-}
+#include "import_util.h"
 
 static bool parse_uint(const char *s, unsigned long max, unsigned long *ret)
 {
@@ -47,7 +35,7 @@ int su_import_ga_parse(const char *name, const char *text, size_t len, struct su
         unsigned line = 0;
         size_t pos = 0;
         if (memchr(text, 0, len))
-                return fail(err, errsize, name, 1, "the file contains NUL bytes");
+                return su_import_fail(err, errsize, name, 1, "the file contains NUL bytes");
         while (pos < len) {
                 const char *start = text + pos;
                 const char *nl = memchr(start, '\n', len - pos);
@@ -56,7 +44,7 @@ int su_import_ga_parse(const char *name, const char *text, size_t len, struct su
                 line++;
                 char buf[512];
                 if (l >= sizeof(buf))
-                        return fail(err, errsize, name, line, "line too long");
+                        return su_import_fail(err, errsize, name, line, "line too long");
                 memcpy(buf, start, l);
                 buf[l] = 0;
                 if (l && buf[l - 1] == '\r')
@@ -72,17 +60,18 @@ int su_import_ga_parse(const char *name, const char *text, size_t len, struct su
                                         continue;
                                 if (!ok || n + 1 >= sizeof(o.secret_b32)) {
                                         explicit_bzero(buf, sizeof(buf));
-                                        return fail(err, errsize, name, line,
-                                                    "the first line must be the base32 secret");
+                                        return su_import_fail(
+                                            err, errsize, name, line,
+                                            "the first line must be the base32 secret");
                                 }
                                 o.secret_b32[n++] = c;
                         }
                         explicit_bzero(buf, sizeof(buf));
                         /* 16 characters = 80 bits, the shortest secret the tool ever wrote. */
                         if (n < 16)
-                                return fail(err, errsize, name, line,
-                                            "secret too short (%zu base32 characters, at least 16)",
-                                            n);
+                                return su_import_fail(
+                                    err, errsize, name, line,
+                                    "secret too short (%zu base32 characters, at least 16)", n);
                         seen_secret = true;
                         continue;
                 }
@@ -91,28 +80,32 @@ int su_import_ga_parse(const char *name, const char *text, size_t len, struct su
                         char *arg = strtok_r(NULL, " \t", &save);
                         unsigned long v;
                         if (!opt)
-                                return fail(err, errsize, name, line, "empty option line");
+                                return su_import_fail(err, errsize, name, line,
+                                                      "empty option line");
                         if (strcmp(opt, "TOTP_AUTH") == 0) {
                                 totp = true;
                         } else if (strcmp(opt, "WINDOW_SIZE") == 0) {
-                                /* WINDOW_SIZE counts codes: 3 = the current step and one either side. */
+                                /* WINDOW_SIZE counts codes: 3 = the current step and one either
+                                 * side. */
                                 if (!arg || !parse_uint(arg, 21, &v) || v < 1)
-                                        return fail(err, errsize, name, line,
-                                                    "WINDOW_SIZE must be 1 to 21");
+                                        return su_import_fail(err, errsize, name, line,
+                                                              "WINDOW_SIZE must be 1 to 21");
                                 if (seen_window)
-                                        return fail(err, errsize, name, line,
-                                                    "WINDOW_SIZE given twice");
+                                        return su_import_fail(err, errsize, name, line,
+                                                              "WINDOW_SIZE given twice");
                                 seen_window = true;
                                 o.window = (unsigned)(v - 1) / 2;
                                 if (v % 2 == 0)
-                                        note(&o, "even WINDOW_SIZE rounded down to a symmetric window");
+                                        note(&o,
+                                             "even WINDOW_SIZE rounded down to a symmetric window");
                         } else if (strcmp(opt, "STEP_SIZE") == 0) {
                                 if (!arg || !parse_uint(arg, 300, &v) || v < 10)
-                                        return fail(err, errsize, name, line,
-                                                    "STEP_SIZE must be 10 to 300 seconds");
+                                        return su_import_fail(
+                                            err, errsize, name, line,
+                                            "STEP_SIZE must be 10 to 300 seconds");
                                 if (seen_step)
-                                        return fail(err, errsize, name, line,
-                                                    "STEP_SIZE given twice");
+                                        return su_import_fail(err, errsize, name, line,
+                                                              "STEP_SIZE given twice");
                                 seen_step = true;
                                 o.period = (unsigned)v;
                         } else if (strcmp(opt, "DISALLOW_REUSE") == 0) {
@@ -122,18 +115,21 @@ int su_import_ga_parse(const char *name, const char *text, size_t len, struct su
                                 char *argb = strtok_r(NULL, " \t", &save);
                                 if (!arg || !argb || !parse_uint(arg, 100, &a) ||
                                     !parse_uint(argb, 3600, &b) || a < 1 || b < 1)
-                                        return fail(err, errsize, name, line,
-                                                    "RATE_LIMIT needs attempts and seconds");
+                                        return su_import_fail(
+                                            err, errsize, name, line,
+                                            "RATE_LIMIT needs attempts and seconds");
                                 note(&o, "RATE_LIMIT replaced by stepupd's rate_limit_attempts "
                                          "and lockout");
                         } else if (strcmp(opt, "TIME_SKEW") == 0) {
                                 note(&o, "TIME_SKEW ignored: stepupd uses the system clock");
                         } else if (strcmp(opt, "HOTP_COUNTER") == 0) {
-                                return fail(err, errsize, name, line,
-                                            "HOTP (counter-based) secrets are not supported; "
-                                            "only TOTP_AUTH files can be imported");
+                                return su_import_fail(
+                                    err, errsize, name, line,
+                                    "HOTP (counter-based) secrets are not supported; "
+                                    "only TOTP_AUTH files can be imported");
                         } else {
-                                return fail(err, errsize, name, line, "unknown option '%s'", opt);
+                                return su_import_fail(err, errsize, name, line,
+                                                      "unknown option '%s'", opt);
                         }
                         continue;
                 }
@@ -141,21 +137,24 @@ int su_import_ga_parse(const char *name, const char *text, size_t len, struct su
                         continue;
                 if (l == 8 && strspn(buf, "0123456789") == 8) {
                         if (o.nscratch >= SU_IMPORT_SCRATCH_MAX)
-                                return fail(err, errsize, name, line, "more than %d scratch codes",
-                                            SU_IMPORT_SCRATCH_MAX);
+                                return su_import_fail(err, errsize, name, line,
+                                                      "more than %d scratch codes",
+                                                      SU_IMPORT_SCRATCH_MAX);
                         memcpy(o.scratch[o.nscratch++], buf, 9);
                         explicit_bzero(buf, sizeof(buf));
                         continue;
                 }
                 explicit_bzero(buf, sizeof(buf));
-                return fail(err, errsize, name, line,
-                            "expected an option line (\" NAME) or an 8-digit scratch code");
+                return su_import_fail(
+                    err, errsize, name, line,
+                    "expected an option line (\" NAME) or an 8-digit scratch code");
         }
         if (!seen_secret)
-                return fail(err, errsize, name, 1, "empty file: no secret");
+                return su_import_fail(err, errsize, name, 1, "empty file: no secret");
         if (!totp)
-                return fail(err, errsize, name, line,
-                            "no TOTP_AUTH line: HOTP (counter-based) secrets are not supported");
+                return su_import_fail(
+                    err, errsize, name, line,
+                    "no TOTP_AUTH line: HOTP (counter-based) secrets are not supported");
         *out = o;
         explicit_bzero(&o, sizeof(o));
         return 0;

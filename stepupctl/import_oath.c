@@ -7,20 +7,8 @@
 
 #include "base32.h"
 #include "import.h"
+#include "import_util.h"
 #include "names.h"
-
-static int fail(char *err, size_t size, const char *name, unsigned line, const char *fmt, ...)
-        __attribute__((format(printf, 5, 6)));
-static int fail(char *err, size_t size, const char *name, unsigned line, const char *fmt, ...)
-{
-        int n = snprintf(err, size, "%s:%u: ", name, line);
-        va_list ap;
-        va_start(ap, fmt);
-        if (n >= 0 && (size_t)n < size)
-                vsnprintf(err + n, size - (size_t)n, fmt, ap);
-        va_end(ap);
-        return -EINVAL;
-}
 
 static int hexval(char c)
 {
@@ -77,15 +65,14 @@ static int parse_type(const char *t, unsigned *period, unsigned *digits, const c
         return 0;
 }
 
-int su_import_oath_parse(const char *name, const char *text, size_t len,
-                         struct su_import_totp *out, size_t max, size_t *n, char *err,
-                         size_t errsize)
+int su_import_oath_parse(const char *name, const char *text, size_t len, struct su_import_totp *out,
+                         size_t max, size_t *n, char *err, size_t errsize)
 {
         unsigned line = 0;
         size_t pos = 0, count = 0;
         int r = 0;
         if (memchr(text, 0, len))
-                return fail(err, errsize, name, 1, "the file contains NUL bytes");
+                return su_import_fail(err, errsize, name, 1, "the file contains NUL bytes");
         while (pos < len && r == 0) {
                 const char *start = text + pos;
                 const char *nl = memchr(start, '\n', len - pos);
@@ -94,7 +81,7 @@ int su_import_oath_parse(const char *name, const char *text, size_t len,
                 line++;
                 char buf[1024];
                 if (l >= sizeof(buf)) {
-                        r = fail(err, errsize, name, line, "line too long");
+                        r = su_import_fail(err, errsize, name, line, "line too long");
                         break;
                 }
                 memcpy(buf, start, l);
@@ -112,19 +99,21 @@ int su_import_oath_parse(const char *name, const char *text, size_t len,
                 struct su_import_totp o = {.window = 1};
                 const char *why = NULL;
                 if (nf < 4 || nf > 7)
-                        r = fail(err, errsize, name, line,
-                                 "expected TYPE USER PASSWORD HEXSECRET [COUNTER [LASTOTP "
-                                 "[LASTTIME]]]");
+                        r = su_import_fail(
+                            err, errsize, name, line,
+                            "expected TYPE USER PASSWORD HEXSECRET [COUNTER [LASTOTP "
+                            "[LASTTIME]]]");
                 else if (parse_type(f[0], &o.period, &o.digits, &why) < 0)
-                        r = fail(err, errsize, name, line, "%s", why);
+                        r = su_import_fail(err, errsize, name, line, "%s", why);
                 else if (!su_valid_user(f[1]))
-                        r = fail(err, errsize, name, line, "invalid user name");
+                        r = su_import_fail(err, errsize, name, line, "invalid user name");
                 else if (strcmp(f[2], "-") != 0)
-                        r = fail(err, errsize, name, line,
-                                 "a password/PIN in the usersfile cannot be imported (stepup "
-                                 "keeps the password with pam_unix); use '-'");
+                        r = su_import_fail(
+                            err, errsize, name, line,
+                            "a password/PIN in the usersfile cannot be imported (stepup "
+                            "keeps the password with pam_unix); use '-'");
                 else if (count >= max)
-                        r = fail(err, errsize, name, line, "more than %zu users", max);
+                        r = su_import_fail(err, errsize, name, line, "more than %zu users", max);
                 if (r == 0) {
                         size_t hl = strlen(f[3]);
                         uint8_t key[64];
@@ -136,19 +125,19 @@ int su_import_oath_parse(const char *name, const char *text, size_t len,
                                         key[i] = (uint8_t)(hi << 4 | lo);
                         }
                         if (!ok)
-                                r = fail(err, errsize, name, line,
-                                         "the secret must be 20 to 128 hex digits");
-                        else if (su_base32_encode(key, hl / 2, o.secret_b32,
-                                                  sizeof(o.secret_b32)) < 0)
-                                r = fail(err, errsize, name, line, "secret too long");
+                                r = su_import_fail(err, errsize, name, line,
+                                                   "the secret must be 20 to 128 hex digits");
+                        else if (su_base32_encode(key, hl / 2, o.secret_b32, sizeof(o.secret_b32)) <
+                                 0)
+                                r = su_import_fail(err, errsize, name, line, "secret too long");
                         explicit_bzero(key, sizeof(key));
                 }
                 if (r == 0) {
                         snprintf(o.user, sizeof(o.user), "%s", f[1]);
                         for (size_t i = 0; i < count; i++)
                                 if (strcmp(out[i].user, o.user) == 0)
-                                        r = fail(err, errsize, name, line,
-                                                 "user '%s' appears twice", o.user);
+                                        r = su_import_fail(err, errsize, name, line,
+                                                           "user '%s' appears twice", o.user);
                 }
                 if (r == 0)
                         out[count++] = o;
@@ -156,7 +145,7 @@ int su_import_oath_parse(const char *name, const char *text, size_t len,
                 explicit_bzero(buf, sizeof(buf));
         }
         if (r == 0 && count == 0)
-                r = fail(err, errsize, name, line ? line : 1, "no users in the file");
+                r = su_import_fail(err, errsize, name, line ? line : 1, "no users in the file");
         if (r < 0) {
                 explicit_bzero(out, count * sizeof(*out));
                 return r;

@@ -116,10 +116,14 @@ static void remember(struct su_remote_table *t, const char *proc_root, pid_t pid
 {
         struct su_remote_entry *e = find(t, pid, start);
         if (!e) {
-                /* Full: forget the dead first (one pass per fill-up, not per insert), then
-                 * the oldest. */
-                if (t->n == SU_REMOTE_TABLE_MAX)
+                /* Full: forget the dead first, then the oldest.  A sweep that frees little
+                 * is not repeated for the next eighth of the table's inserts, so a table
+                 * of live sessions costs one pass per 512 inserts, not one per insert. */
+                if (t->n == SU_REMOTE_TABLE_MAX && t->seq >= t->next_sweep) {
                         sweep(t, proc_root);
+                        if (t->n > SU_REMOTE_TABLE_MAX - SU_REMOTE_TABLE_MAX / 8)
+                                t->next_sweep = t->seq + SU_REMOTE_TABLE_MAX / 8;
+                }
                 if (t->n < SU_REMOTE_TABLE_MAX) {
                         e = &t->e[t->n++];
                 } else {

@@ -34,6 +34,7 @@ struct su_remote_table {
         struct su_remote_entry e[SU_REMOTE_TABLE_MAX];
         size_t n;
         uint64_t seq;
+        uint64_t next_sweep; /* seq before which a full table is not swept again */
 };
 
 struct su_remote_info {

@@ -609,25 +609,23 @@ static int exec_user(struct su_store *s, const char *sql, const char *user)
         return step_done(s, st);
 }
 
-int su_store_questions_set(struct su_store *s, const char *user, const struct su_answer_row *rows,
-                           size_t n)
+/* Replaces every (key, hash) row of the user in one transaction: questions and recovery. */
+static int replace_hashes(struct su_store *s, const char *user, const char *del_sql,
+                          const char *ins_sql, const char *const *keys, const char *const *hashes,
+                          size_t n)
 {
         int r = exec(s, "BEGIN IMMEDIATE");
         if (r < 0)
                 return r;
-        if ((r = exec_user(s, "DELETE FROM questions WHERE user = ?1", user)) < 0)
+        if ((r = exec_user(s, del_sql, user)) < 0)
                 goto rollback;
         for (size_t i = 0; i < n; i++) {
                 sqlite3_stmt *st;
-                r = prepare(s,
-                            "INSERT INTO questions (user, qid, hash, created_at) "
-                            "VALUES (?1, ?2, ?3, strftime('%s', 'now'))",
-                            &st);
-                if (r < 0)
+                if ((r = prepare(s, ins_sql, &st)) < 0)
                         goto rollback;
                 sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-                sqlite3_bind_text(st, 2, rows[i].qid, -1, SQLITE_STATIC);
-                sqlite3_bind_text(st, 3, rows[i].hash, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 2, keys[i], -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 3, hashes[i], -1, SQLITE_STATIC);
                 if ((r = step_done(s, st)) < 0)
                         goto rollback;
         }
@@ -637,6 +635,22 @@ int su_store_questions_set(struct su_store *s, const char *user, const struct su
 rollback:
         exec(s, "ROLLBACK");
         return r;
+}
+
+int su_store_questions_set(struct su_store *s, const char *user, const struct su_answer_row *rows,
+                           size_t n)
+{
+        const char *keys[SU_QUESTIONS_PER_USER_MAX], *hashes[SU_QUESTIONS_PER_USER_MAX];
+        if (n > SU_QUESTIONS_PER_USER_MAX)
+                return -E2BIG;
+        for (size_t i = 0; i < n; i++) {
+                keys[i] = rows[i].qid;
+                hashes[i] = rows[i].hash;
+        }
+        return replace_hashes(s, user, "DELETE FROM questions WHERE user = ?1",
+                              "INSERT INTO questions (user, qid, hash, created_at) "
+                              "VALUES (?1, ?2, ?3, strftime('%s', 'now'))",
+                              keys, hashes, n);
 }
 
 int su_store_questions_get(struct su_store *s, const char *user, struct su_answer_row *out,
@@ -664,31 +678,17 @@ int su_store_questions_get(struct su_store *s, const char *user, struct su_answe
 int su_store_recovery_set(struct su_store *s, const char *user, const struct su_recovery_row *rows,
                           size_t n)
 {
-        int r = exec(s, "BEGIN IMMEDIATE");
-        if (r < 0)
-                return r;
-        if ((r = exec_user(s, "DELETE FROM recovery WHERE user = ?1", user)) < 0)
-                goto rollback;
+        const char *keys[SU_RECOVERY_CODES_MAX], *hashes[SU_RECOVERY_CODES_MAX];
+        if (n > SU_RECOVERY_CODES_MAX)
+                return -E2BIG;
         for (size_t i = 0; i < n; i++) {
-                sqlite3_stmt *st;
-                r = prepare(s,
-                            "INSERT INTO recovery (user, tag, hash, created_at) "
-                            "VALUES (?1, ?2, ?3, strftime('%s', 'now'))",
-                            &st);
-                if (r < 0)
-                        goto rollback;
-                sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-                sqlite3_bind_text(st, 2, rows[i].tag, -1, SQLITE_STATIC);
-                sqlite3_bind_text(st, 3, rows[i].hash, -1, SQLITE_STATIC);
-                if ((r = step_done(s, st)) < 0)
-                        goto rollback;
+                keys[i] = rows[i].tag;
+                hashes[i] = rows[i].hash;
         }
-        if ((r = exec(s, "COMMIT")) < 0)
-                goto rollback;
-        return 0;
-rollback:
-        exec(s, "ROLLBACK");
-        return r;
+        return replace_hashes(s, user, "DELETE FROM recovery WHERE user = ?1",
+                              "INSERT INTO recovery (user, tag, hash, created_at) "
+                              "VALUES (?1, ?2, ?3, strftime('%s', 'now'))",
+                              keys, hashes, n);
 }
 
 int su_store_recovery_get(struct su_store *s, const char *user, const char *tag,
@@ -705,7 +705,8 @@ int su_store_recovery_get(struct su_store *s, const char *user, const char *tag,
         sqlite3_bind_text(st, 2, tag, -1, SQLITE_STATIC);
         int sr = sqlite3_step(st);
         if (sr == SQLITE_ROW) {
-                snprintf(ret->tag, sizeof(ret->tag), "%s", (const char *)sqlite3_column_text(st, 0));
+                snprintf(ret->tag, sizeof(ret->tag), "%s",
+                         (const char *)sqlite3_column_text(st, 0));
                 snprintf(ret->hash, sizeof(ret->hash), "%s",
                          (const char *)sqlite3_column_text(st, 1));
                 r = sqlite3_column_int(st, 2) ? -EALREADY : 0;
@@ -819,9 +820,9 @@ int su_store_reset(struct su_store *s, const char *user, uint32_t mask)
         int r = exec(s, "BEGIN IMMEDIATE");
         if (r < 0)
                 return r;
-        if ((mask & BIT_TOTP) && ((r = exec_user(s, "DELETE FROM totp WHERE user = ?1", user)) < 0 ||
-                                  (r = exec_user(s, "DELETE FROM totp_pending WHERE user = ?1",
-                                                 user)) < 0))
+        if ((mask & BIT_TOTP) &&
+            ((r = exec_user(s, "DELETE FROM totp WHERE user = ?1", user)) < 0 ||
+             (r = exec_user(s, "DELETE FROM totp_pending WHERE user = ?1", user)) < 0))
                 goto rollback;
         if ((mask & BIT_QUESTION) &&
             (r = exec_user(s, "DELETE FROM questions WHERE user = ?1", user)) < 0)
@@ -840,10 +841,9 @@ rollback:
 int su_store_forget(struct su_store *s, const char *user)
 {
         static const char *const sql[] = {
-                "DELETE FROM totp_pending WHERE user = ?1",
-                "DELETE FROM totp WHERE user = ?1",      "DELETE FROM assurance WHERE user = ?1",
-                "DELETE FROM failures WHERE user = ?1",  "DELETE FROM questions WHERE user = ?1",
-                "DELETE FROM recovery WHERE user = ?1",
+            "DELETE FROM totp_pending WHERE user = ?1", "DELETE FROM totp WHERE user = ?1",
+            "DELETE FROM assurance WHERE user = ?1",    "DELETE FROM failures WHERE user = ?1",
+            "DELETE FROM questions WHERE user = ?1",    "DELETE FROM recovery WHERE user = ?1",
         };
         int total = 0;
         int r = exec(s, "BEGIN IMMEDIATE");

@@ -1,0 +1,195 @@
+/* remote.c against a fake /proc: sshd's remembered PAM_RHOST, ancestry, pid reuse, forged
+ * sshd names, the depth limit, eviction. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "remote.h"
+
+static char root[] = "/tmp/stepup-remote-test.XXXXXX";
+
+/* One fake process: /proc/PID/stat and /proc/PID/status. */
+static void mkproc(pid_t pid, pid_t ppid, unsigned long long start, const char *comm,
+                   unsigned ruid, unsigned euid)
+{
+        char path[512];
+        snprintf(path, sizeof(path), "%s/%d", root, (int)pid);
+        mkdir(path, 0755);
+        snprintf(path, sizeof(path), "%s/%d/stat", root, (int)pid);
+        FILE *f = fopen(path, "w");
+        if (!f)
+                abort();
+        fprintf(f, "%d (%s) S %d %d %d 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 %llu 1000 10\n",
+                (int)pid, comm, (int)ppid, (int)pid, (int)pid, start);
+        fclose(f);
+        snprintf(path, sizeof(path), "%s/%d/status", root, (int)pid);
+        f = fopen(path, "w");
+        if (!f)
+                abort();
+        fprintf(f, "Name:\t%s\nUmask:\t0022\nState:\tS (sleeping)\nPid:\t%d\nPPid:\t%d\n"
+                   "Uid:\t%u\t%u\t%u\t%u\nGid:\t0\t0\t0\t0\n",
+                comm, (int)pid, (int)ppid, ruid, euid, euid, euid);
+        fclose(f);
+}
+
+static void rmproc(pid_t pid)
+{
+        char path[512];
+        snprintf(path, sizeof(path), "%s/%d/stat", root, (int)pid);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/%d/status", root, (int)pid);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/%d", root, (int)pid);
+        rmdir(path);
+}
+
+static struct su_remote_info look(const struct su_remote_table *t, pid_t pid)
+{
+        struct su_remote_info i;
+        int r = su_remote_from_ancestry(t, root, pid, &i);
+        CHECK_INT(r, 0);
+        return i;
+}
+
+static bool has(const struct su_remote_table *t, pid_t pid)
+{
+        for (size_t i = 0; i < t->n; i++)
+                if (t->e[i].pid == pid)
+                        return true;
+        return false;
+}
+
+int main(void)
+{
+        if (!mkdtemp(root))
+                return 1;
+        struct su_remote_table *t = calloc(1, sizeof(*t));
+        if (!t)
+                return 1;
+
+        /* init -> sshd listener -> monitor -> (kbd-int PAM child) and the user's side:
+         * user-owned "sshd: alice@pts/0" -> bash -> sudo (setuid: real uid 1000) */
+        mkproc(1, 0, 1, "systemd", 0, 0);
+        mkproc(100, 1, 500, "sshd", 0, 0);
+        mkproc(200, 100, 9000, "sshd", 0, 0);
+        mkproc(201, 200, 9010, "sshd", 0, 0);
+        mkproc(300, 200, 9020, "sshd", 1000, 1000);
+        mkproc(400, 300, 9030, "bash", 1000, 1000);
+        mkproc(500, 400, 9040, "sudo", 1000, 0);
+        mkproc(600, 1, 700, "bash", 1000, 1000); /* a local session */
+
+        struct su_remote_info i = look(t, 500);
+        CHECK(i.remote); /* a root sshd above, never told about: remote, host unknown */
+        CHECK_INT(i.source, SU_REMOTE_SSHD_ANCESTOR);
+        CHECK_STREQ(i.rhost, "");
+        i = look(t, 600);
+        CHECK(!i.remote);
+        CHECK_INT(i.source, SU_REMOTE_LOCAL);
+
+        /* only a root sshd is believed, and only a valid host name */
+        CHECK_INT(su_remote_note(t, root, 400, "10.0.0.5"), -EPERM);
+        CHECK_INT(su_remote_note(t, root, 300, "10.0.0.5"), -EPERM); /* user-owned sshd */
+        CHECK_INT(su_remote_note(t, root, 500, "10.0.0.5"), -EPERM); /* setuid, real uid 1000 */
+        CHECK_INT(su_remote_note(t, root, 201, "bad host"), -EINVAL);
+        CHECK_INT(su_remote_note(t, root, 999, "10.0.0.5"), -ENOENT);
+        CHECK_INT(t->n, 0);
+
+        /* the keyboard-interactive PAM child tells us: it and its monitor are remembered */
+        CHECK_INT(su_remote_note(t, root, 201, "10.0.0.5"), 0);
+        CHECK(has(t, 201) && has(t, 200));
+        i = look(t, 500);
+        CHECK(i.remote);
+        CHECK_INT(i.source, SU_REMOTE_SSHD_RHOST);
+        CHECK_STREQ(i.rhost, "10.0.0.5");
+        i = look(t, 201);
+        CHECK_STREQ(i.rhost, "10.0.0.5");
+
+        /* the monitor itself tells us (account phase): it, and its parent the listener, are
+         * remembered; lookups still stop at the monitor, the first root sshd */
+        CHECK_INT(su_remote_note(t, root, 200, "192.0.2.9"), 0);
+        CHECK(has(t, 100));
+        CHECK_STREQ(look(t, 500).rhost, "192.0.2.9");
+        /* another connection's monitor, never told about: remote, host unknown (never the
+         * listener's entry) */
+        mkproc(210, 100, 9100, "sshd", 0, 0);
+        mkproc(310, 210, 9110, "bash", 1000, 1000);
+        i = look(t, 310);
+        CHECK(i.remote);
+        CHECK_INT(i.source, SU_REMOTE_SSHD_ANCESTOR);
+        CHECK_STREQ(i.rhost, "");
+
+        /* pid reuse: the monitor's pid now names a process with another start time */
+        mkproc(200, 100, 9999, "sshd", 0, 0);
+        i = look(t, 500);
+        CHECK(i.remote);
+        CHECK_INT(i.source, SU_REMOTE_SSHD_ANCESTOR);
+        CHECK_STREQ(i.rhost, "");
+        mkproc(200, 100, 9000, "sshd", 0, 0);
+        CHECK_STREQ(look(t, 500).rhost, "192.0.2.9");
+
+        /* a user's own program named sshd is not sshd */
+        mkproc(700, 1, 800, "sshd", 1000, 1000);
+        mkproc(701, 700, 801, "bash", 1000, 1000);
+        CHECK(!look(t, 701).remote);
+        /* a comm with ") (" in it is parsed from the last ')' */
+        mkproc(702, 200, 802, "x) (sshd", 1000, 1000);
+        struct su_proc_facts pf;
+        CHECK_INT(su_proc_facts_read(root, 702, &pf), 0);
+        CHECK_INT(pf.ppid, 200);
+        CHECK_STREQ(pf.comm, "x) (sshd");
+        CHECK_STREQ(look(t, 702).rhost, "192.0.2.9");
+
+        /* depth: 63 processes between the caller and the monitor are fine, 64 are too many */
+        pid_t parent = 200;
+        for (pid_t p = 1000; p < 1064; p++) {
+                mkproc(p, parent, 20000 + (unsigned long long)p, "sh", 1000, 1000);
+                parent = p;
+        }
+        CHECK(look(t, 1062).remote); /* 63 levels to 1000, the 64th is the monitor */
+        CHECK(!look(t, 1063).remote);
+
+        /* an unreadable caller is an error; a vanished ancestor just ends the walk */
+        CHECK(su_remote_from_ancestry(t, root, 4242, &i) < 0);
+        rmproc(300);
+        CHECK(!look(t, 500).remote);
+        mkproc(300, 200, 9020, "sshd", 1000, 1000);
+
+        /* eviction: fill the table with live monitors; when full, dead ones go first */
+        free(t);
+        t = calloc(1, sizeof(*t));
+        for (pid_t p = 0; p < SU_REMOTE_TABLE_MAX; p++) {
+                mkproc(10000 + p, 1, 50000 + (unsigned long long)p, "sshd", 0, 0);
+                CHECK_INT(su_remote_note(t, root, 10000 + p, "10.1.0.1"), 0);
+        }
+        CHECK_INT(t->n, SU_REMOTE_TABLE_MAX);
+        for (pid_t p = 0; p < SU_REMOTE_TABLE_MAX; p += 2)
+                rmproc(10000 + p); /* half of them end */
+        CHECK_INT(su_remote_note(t, root, 201, "10.0.0.6"), 0); /* + its monitor 200 */
+        CHECK_INT(t->n, SU_REMOTE_TABLE_MAX / 2 + 2);
+        CHECK(has(t, 10001) && !has(t, 10000) && has(t, 201));
+        /* all alive and full: the oldest goes */
+        for (pid_t p = 0; t->n < SU_REMOTE_TABLE_MAX; p += 2) {
+                mkproc(10000 + p, 1, 60000 + (unsigned long long)p, "sshd", 0, 0);
+                CHECK_INT(su_remote_note(t, root, 10000 + p, "10.1.0.2"), 0);
+        }
+        CHECK(has(t, 10001));
+        CHECK_INT(su_remote_note(t, root, 100, "10.0.0.7"), 0);
+        CHECK_INT(t->n, SU_REMOTE_TABLE_MAX);
+        CHECK(!has(t, 10001) && has(t, 10003) && has(t, 100));
+        /* noting a remembered process again refreshes it in place */
+        size_t n = t->n;
+        CHECK_INT(su_remote_note(t, root, 100, "10.0.0.8"), 0);
+        CHECK_INT(t->n, n);
+        free(t);
+
+        char cmd[600];
+        snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", root);
+        if (system(cmd) != 0)
+                fprintf(stderr, "could not remove %s\n", root);
+        return check_done();
+}
