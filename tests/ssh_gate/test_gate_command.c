@@ -66,7 +66,7 @@ int main(void)
 {
         if (!mkdtemp(dir))
                 return 1;
-        char sub[PATH_MAX], real_id[PATH_MAX], real_sh[PATH_MAX], buf[PATH_MAX * 2];
+        char sub[PATH_MAX * 2], real_id[PATH_MAX], real_sh[PATH_MAX], buf[PATH_MAX * 3];
         snprintf(sub, sizeof(sub), "%s/bin", dir);
         mkdir(sub, 0755);
         file("bin/tool", 0755);
