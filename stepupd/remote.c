@@ -114,17 +114,18 @@ static void sweep(struct su_remote_table *t, const char *proc_root)
 static void remember(struct su_remote_table *t, const char *proc_root, pid_t pid,
                      unsigned long long start, const char *rhost)
 {
+        size_t cap = t->cap > 0 && t->cap < SU_REMOTE_TABLE_MAX ? t->cap : SU_REMOTE_TABLE_MAX;
         struct su_remote_entry *e = find(t, pid, start);
         if (!e) {
                 /* Full: forget the dead first, then the oldest.  A sweep that frees little
                  * is not repeated for the next eighth of the table's inserts, so a table
                  * of live sessions costs one pass per 512 inserts, not one per insert. */
-                if (t->n == SU_REMOTE_TABLE_MAX && t->seq >= t->next_sweep) {
+                if (t->n >= cap && t->seq >= t->next_sweep) {
                         sweep(t, proc_root);
-                        if (t->n > SU_REMOTE_TABLE_MAX - SU_REMOTE_TABLE_MAX / 8)
-                                t->next_sweep = t->seq + SU_REMOTE_TABLE_MAX / 8;
+                        if (t->n > cap - cap / 8)
+                                t->next_sweep = t->seq + cap / 8;
                 }
-                if (t->n < SU_REMOTE_TABLE_MAX) {
+                if (t->n < cap) {
                         e = &t->e[t->n++];
                 } else {
                         e = &t->e[0];

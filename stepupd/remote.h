@@ -32,6 +32,7 @@ struct su_remote_entry {
 
 struct su_remote_table {
         struct su_remote_entry e[SU_REMOTE_TABLE_MAX];
+        size_t cap; /* entries used at most; 0 = SU_REMOTE_TABLE_MAX (tests use fewer) */
         size_t n;
         uint64_t seq;
         uint64_t next_sweep; /* seq before which a full table is not swept again */

@@ -205,6 +205,7 @@ static void test_flood(int seconds)
         qsort(base, 500, sizeof(base[0]), cmp_ll);
         printf("baseline, no load: latency p50 %lld us, p99 %lld us, max %lld us\n", base[250],
                base[495], base[499]);
+        usleep(200000); /* the baseline's last connection closed on both sides */
         int fds_before = count_fds(env.pid);
         long rss_before = rss_kb(env.pid), rss_peak = rss_before;
         int fds_peak = fds_before;
@@ -270,7 +271,7 @@ static void test_flood(int seconds)
         CHECK_INT(failed, 0);
         CHECK(p99 >= 0 && p99 < 500000); /* well under the module's 5 s timeout */
         CHECK(fds_peak >= 384);          /* the flood filled the user socket's 3/4 of 512 */
-        CHECK_INT(fds_after, fds_before);
+        CHECK(fds_after <= fds_before);  /* no descriptor leaked */
         CHECK(rss_peak - rss_before < 64 * 1024);
         CHECK(rss_after - rss_before < 16 * 1024);
         /* Refusals are summarised (one line per 10 s), not one line each. */

@@ -83,6 +83,19 @@ if ! $inside; then
                 fail "pam_stepup.so links more than libpam and libc"
         fi
         ok "module exports only pam_sm_*, links no sqlite/oath/systemd"
+        if [ -e "$src/packaging/catalog/stepup.catalog" ]; then
+                [ -e "$root/usr/lib/systemd/catalog/stepup.catalog" ] ||
+                        fail "the journal catalog is not in the packages"
+                # What the systemd trigger runs, into the unpacked root: every MESSAGE_ID
+                # stepupd writes must be explained.
+                journalctl --root "$root" --update-catalog || fail "journalctl --update-catalog"
+                listed=$(journalctl --root "$root" --list-catalog)
+                ids=$(grep -o '"[0-9a-f]\{32\}"' "$src/stepupd/audit.c" | tr -d '"' | sort -u)
+                for id in $ids; do
+                        grep -q "^$id " <<< "$listed" || fail "MESSAGE_ID $id is not in the catalog"
+                done
+                ok "journal catalog: packaged, compiles, explains all $(echo "$ids" | wc -l) MESSAGE_IDs"
+        fi
 
         # 3. The units as shipped, with ExecStart pointing at the unpacked daemon and the
         #    man pages (Documentation=) found in the unpacked root.

@@ -21,7 +21,7 @@ command -v systemd-analyze >/dev/null || fail "systemd-analyze is missing (packa
 tmp=$(mktemp -d /tmp/stepup-installtest.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 d=$tmp/dest
-meson install -C "$build" --no-rebuild --destdir "$d" > "$tmp/install.log" 2>&1 ||
+meson install -C "$build" --destdir "$d" > "$tmp/install.log" 2>&1 ||
         { cat "$tmp/install.log"; fail "meson install"; }
 
 # Where meson says each directory is, from this build's options.

@@ -76,7 +76,7 @@ int main(void)
         snprintf(buf, sizeof(buf), "%s/relative", dir);
         mkdir(buf, 0755);
         file("relative/relative", 0755); /* PATH's "relative" entry, from the current dir */
-        snprintf(buf, sizeof(buf), "%s/bin/dir", dir);
+        snprintf(buf, sizeof(buf), "%s/bin/stepup-dir", dir);
         mkdir(buf, 0755); /* a directory is no program */
         snprintf(buf, sizeof(buf), "%s/bin/tool", dir);
         snprintf(sub, sizeof(sub), "%s/bin/link", dir);
@@ -142,7 +142,7 @@ int main(void)
         expect_shell("relative"); /* nor relative entries */
         expect_shell("notexec");  /* not executable */
         expect_shell("./bin/notexec");
-        expect_shell("dir"); /* a directory */
+        expect_shell("stepup-dir"); /* a directory */
         expect_shell("/nonexistent/program");
         expect_shell("FOO=1 id");
         expect_shell("id\x07");

@@ -14,8 +14,8 @@
 static char root[] = "/tmp/stepup-remote-test.XXXXXX";
 
 /* One fake process: /proc/PID/stat and /proc/PID/status. */
-static void mkproc(pid_t pid, pid_t ppid, unsigned long long start, const char *comm,
-                   unsigned ruid, unsigned euid)
+static void mkproc(pid_t pid, pid_t ppid, unsigned long long start, const char *comm, unsigned ruid,
+                   unsigned euid)
 {
         char path[512];
         snprintf(path, sizeof(path), "%s/%d", root, (int)pid);
@@ -31,8 +31,9 @@ static void mkproc(pid_t pid, pid_t ppid, unsigned long long start, const char *
         f = fopen(path, "w");
         if (!f)
                 abort();
-        fprintf(f, "Name:\t%s\nUmask:\t0022\nState:\tS (sleeping)\nPid:\t%d\nPPid:\t%d\n"
-                   "Uid:\t%u\t%u\t%u\t%u\nGid:\t0\t0\t0\t0\n",
+        fprintf(f,
+                "Name:\t%s\nUmask:\t0022\nState:\tS (sleeping)\nPid:\t%d\nPPid:\t%d\n"
+                "Uid:\t%u\t%u\t%u\t%u\nGid:\t0\t0\t0\t0\n",
                 comm, (int)pid, (int)ppid, ruid, euid, euid, euid);
         fclose(f);
 }
@@ -159,32 +160,41 @@ int main(void)
         CHECK(!look(t, 500).remote);
         mkproc(300, 200, 9020, "sshd", 1000, 1000);
 
-        /* eviction: fill the table with live monitors; when full, dead ones go first */
+        /* eviction, with a table of 16: when full, the dead go first, then the oldest */
         free(t);
         t = calloc(1, sizeof(*t));
-        for (pid_t p = 0; p < SU_REMOTE_TABLE_MAX; p++) {
+        t->cap = 16;
+        for (pid_t p = 0; p < 16; p++) {
                 mkproc(10000 + p, 1, 50000 + (unsigned long long)p, "sshd", 0, 0);
                 CHECK_INT(su_remote_note(t, root, 10000 + p, "10.1.0.1"), 0);
         }
-        CHECK_INT(t->n, SU_REMOTE_TABLE_MAX);
-        for (pid_t p = 0; p < SU_REMOTE_TABLE_MAX; p += 2)
-                rmproc(10000 + p); /* half of them end */
+        CHECK_INT(t->n, 16);
+        for (pid_t p = 0; p < 16; p += 2)
+                rmproc(10000 + p);                              /* half of them end */
         CHECK_INT(su_remote_note(t, root, 201, "10.0.0.6"), 0); /* + its monitor 200 */
-        CHECK_INT(t->n, SU_REMOTE_TABLE_MAX / 2 + 2);
-        CHECK(has(t, 10001) && !has(t, 10000) && has(t, 201));
-        /* all alive and full: the oldest goes */
-        for (pid_t p = 0; t->n < SU_REMOTE_TABLE_MAX; p += 2) {
+        CHECK_INT(t->n, 8 + 2);
+        CHECK(has(t, 10001) && !has(t, 10000) && has(t, 201) && has(t, 200));
+        for (pid_t p = 0; t->n < 16; p += 2) {
                 mkproc(10000 + p, 1, 60000 + (unsigned long long)p, "sshd", 0, 0);
                 CHECK_INT(su_remote_note(t, root, 10000 + p, "10.1.0.2"), 0);
         }
+        /* all alive and full: the oldest goes */
         CHECK(has(t, 10001));
         CHECK_INT(su_remote_note(t, root, 100, "10.0.0.7"), 0);
-        CHECK_INT(t->n, SU_REMOTE_TABLE_MAX);
+        CHECK_INT(t->n, 16);
         CHECK(!has(t, 10001) && has(t, 10003) && has(t, 100));
+        /* the sweep that found nothing is not repeated on the next insert: one more
+         * process ends, yet the next insert still evicts the oldest (10003) */
+        rmproc(10005);
+        mkproc(20000, 1, 70000, "sshd", 0, 0);
+        CHECK_INT(su_remote_note(t, root, 20000, "10.0.0.9"), 0);
+        CHECK(!has(t, 10003) && has(t, 10005) && has(t, 20000));
         /* noting a remembered process again refreshes it in place */
         size_t n = t->n;
         CHECK_INT(su_remote_note(t, root, 100, "10.0.0.8"), 0);
         CHECK_INT(t->n, n);
+        /* the daemon's own table is the full size */
+        CHECK_INT(su_remote_table()->cap, 0);
         free(t);
 
         char cmd[600];

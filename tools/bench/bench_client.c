@@ -9,6 +9,7 @@
  *       For each line "user hexsecret" of FILE, once: DECIDE (expecting CHALLENGE), then
  *       VERIFY with the current code (expecting ALLOW).  Latency is the VERIFY round trip
  *       (TOTP check plus the durable commit); throughput counts whole flows.
+ *   --command "PATH ARGS" adds a COMMAND field (as sudo's module sends SUDO_COMMAND).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -32,7 +33,7 @@ struct user {
         size_t keylen;
 };
 
-static const char *sock_path, *service = "bench", *user_name = "root";
+static const char *sock_path, *service = "bench", *user_name = "root", *command;
 static long requests = 10000;
 static int concurrency = 1;
 static struct user *users;
@@ -54,6 +55,8 @@ static void put_decide(struct su_msg *m, const char *user)
         su_msg_put_str(m, SU_T_SERVICE, service);
         su_msg_put_str(m, SU_T_USER, user);
         su_msg_put_u32(m, SU_T_PHASE, SU_PHASE_AUTH);
+        if (command)
+                su_msg_put_str(m, SU_T_COMMAND, command);
 }
 
 /* One challenge answered with user's current code.  Returns the VERIFY round trip in ns, or
@@ -202,21 +205,42 @@ int main(int argc, char **argv)
             {"requests", required_argument, NULL, 'n'},
             {"concurrency", required_argument, NULL, 'c'},
             {"raw", required_argument, NULL, 'r'},
+            {"command", required_argument, NULL, 'C'},
             {},
         };
         int o;
         optind = 2;
         while ((o = getopt_long(argc, argv, "", opts, NULL)) >= 0) {
                 switch (o) {
-                case 's': sock_path = optarg; break;
-                case 'S': service = optarg; break;
-                case 'u': user_name = optarg; break;
-                case 'U': users_path = optarg; break;
-                case 'p': prime = optarg; break;
-                case 'n': requests = atol(optarg); break;
-                case 'c': concurrency = atoi(optarg); break;
-                case 'r': raw = optarg; break;
-                default: return 2;
+                case 's':
+                        sock_path = optarg;
+                        break;
+                case 'S':
+                        service = optarg;
+                        break;
+                case 'u':
+                        user_name = optarg;
+                        break;
+                case 'U':
+                        users_path = optarg;
+                        break;
+                case 'p':
+                        prime = optarg;
+                        break;
+                case 'n':
+                        requests = atol(optarg);
+                        break;
+                case 'c':
+                        concurrency = atoi(optarg);
+                        break;
+                case 'r':
+                        raw = optarg;
+                        break;
+                case 'C':
+                        command = optarg;
+                        break;
+                default:
+                        return 2;
                 }
         }
         if (!sock_path || concurrency < 1 || concurrency > 1024 || requests < 1)

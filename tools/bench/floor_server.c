@@ -2,7 +2,9 @@
  * frame, writes one reply frame of the size stepupd's ALLOW has, and closes; single-threaded
  * like stepupd, with nothing else (no peer credentials, no event loop, no policy, no store).
  * Usage: floor_server SOCKET RULE_TEXT   (RULE_TEXT sized like the rule stepupd names) */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -63,8 +65,8 @@ int main(int argc, char **argv)
                         continue;
                 size_t len;
                 if (read_full(fd, in, 4) == 0 &&
-                    (len = (size_t)in[0] << 24 | (size_t)in[1] << 16 | (size_t)in[2] << 8 | in[3]) <=
-                        16384 &&
+                    (len = (size_t)in[0] << 24 | (size_t)in[1] << 16 | (size_t)in[2] << 8 |
+                           in[3]) <= 16384 &&
                     read_full(fd, in + 4, len) == 0) {
                         ssize_t w = write(fd, reply, total);
                         (void)w;

@@ -3,8 +3,11 @@
  * and for each runs `pamtester SERVICE USER authenticate`, typing the current TOTP code of
  * SECRET_HEX (or an empty line) on its stdin.  Prints   VARIANT NANOSECONDS EXIT_STATUS.
  * The plan interleaves the variants, so that a noisy machine slows them alike. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +28,7 @@ int main(void)
 {
         if (su_totp_init() < 0)
                 return 1;
+        signal(SIGPIPE, SIG_IGN);
         int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
         char variant[64], service[64], user[64], hex[160];
         while (scanf("%63s %63s %63s %159s", variant, service, user, hex) == 4) {
@@ -43,9 +47,13 @@ int main(void)
                         su_totp_code(key, n, &p, su_totp_step(&p, time(NULL)), code);
                         snprintf(line, sizeof(line), "%s\n", code);
                 }
+                /* The answer goes into the pipe before the fork: a child that never reads
+                 * it (pam_permit) cannot make the write fail. */
                 int pfd[2];
-                if (pipe2(pfd, O_CLOEXEC) < 0)
+                if (pipe2(pfd, O_CLOEXEC) < 0 ||
+                    write(pfd[1], line, strlen(line)) != (ssize_t)strlen(line))
                         return 1;
+                close(pfd[1]);
                 long long t0 = now_ns();
                 pid_t pid = fork();
                 if (pid == 0) {
@@ -57,9 +65,6 @@ int main(void)
                         _exit(127);
                 }
                 close(pfd[0]);
-                ssize_t w = write(pfd[1], line, strlen(line));
-                (void)w;
-                close(pfd[1]);
                 int st = 0;
                 waitpid(pid, &st, 0);
                 long long dt = now_ns() - t0;
