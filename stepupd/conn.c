@@ -64,8 +64,15 @@ void su_conn_free(struct su_conn *c)
 int su_conn_accept(struct su_manager *m, int listen_fd, enum su_sock_kind kind)
 {
         int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (fd < 0)
-                return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+        if (fd < 0) {
+                if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+                        return 0;
+                /* Out of descriptors or memory: the caller pauses accepting for a moment
+                 * (the listening socket stays readable, so retrying at once would spin). */
+                if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                        return -ENFILE;
+                return -errno;
+        }
         /* Anyone may connect to the user socket: it may fill at most 3/4 of the slots, so
          * a flood there never takes the last ones from the PAM socket (root's decisions). */
         unsigned cap = m->cfg.max_connections;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -135,11 +136,32 @@ int su_manager_reload(struct su_manager *m, char *body, size_t size)
         return reload_questions(m, body, size);
 }
 
+static int on_accept_resume(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct su_manager *m = userdata;
+        for (int i = 0; i < 2; i++)
+                if (m->listen_src[i])
+                        sd_event_source_set_enabled(m->listen_src[i], SD_EVENT_ON);
+        return 0;
+}
+
 static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
         struct su_manager *m = userdata;
         enum su_sock_kind kind = fd == m->listen_fd[0] ? SU_SOCK_PAM : SU_SOCK_USER;
         int r = su_conn_accept(m, fd, kind);
+        if (r == -ENFILE) {
+                /* No descriptor for the new connection: stop accepting for 100 ms instead
+                 * of spinning on a socket that stays readable. */
+                for (int i = 0; i < 2; i++)
+                        if (m->listen_src[i])
+                                sd_event_source_set_enabled(m->listen_src[i], SD_EVENT_OFF);
+                sd_event_add_time_relative(m->event, NULL, CLOCK_MONOTONIC, 100 * 1000, 0,
+                                           on_accept_resume, m);
+                su_audit(SU_EV_ERROR, LOG_ERR, "out of file descriptors: accepting paused",
+                         "STEPUP_SOCKET", sock_names[kind], NULL);
+                return 0;
+        }
         if (r == -EMFILE) {
                 /* Anyone can provoke this on the user socket: one line per socket per 10 s
                  * with the count, so a flood cannot flood the journal (and push the other
@@ -295,6 +317,15 @@ int su_manager_startup(struct su_manager *m)
             (r = sd_event_add_signal(m->event, NULL, SIGINT, on_exit_signal, m)) < 0 ||
             (r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m)) < 0)
                 return r;
+        /* Room for max_connections plus the daemon's own descriptors, as far as allowed. */
+        struct rlimit nofile;
+        if (getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+                rlim_t want = (rlim_t)m->cfg.max_connections + 64;
+                if (nofile.rlim_cur < want) {
+                        nofile.rlim_cur = want < nofile.rlim_max ? want : nofile.rlim_max;
+                        setrlimit(RLIMIT_NOFILE, &nofile);
+                }
+        }
         r = sd_event_set_watchdog(m->event, true);
         if (r < 0)
                 return r;

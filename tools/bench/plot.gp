@@ -1,6 +1,7 @@
 # gnuplot -e "dir='RESULTS'; outfile='docs/perf.png'" tools/bench/plot.gp
 # Bars are medians over the runs, error bars min..max (tools/bench/summarize.py writes *.dat).
 set terminal pngcairo size 1400,1000 font "DejaVu Sans,11"
+set termoption noenhanced
 set output outfile
 set multiplot layout 2,2 title "stepupd benchmark (tools/bench/run): medians, min..max over runs"
 set style data histograms
