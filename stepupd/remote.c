@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
 #include <systemd/sd-login.h>
 #include <unistd.h>
 
@@ -35,6 +36,12 @@ static int read_small(const char *path, char *buf, size_t size)
         close(fd);
         buf[n] = 0;
         return (int)n;
+}
+
+static bool sshd_name(const char *comm)
+{
+        /* OpenSSH up to 9.7 runs everything as "sshd"; 9.8 and later exec "sshd-session". */
+        return strcmp(comm, "sshd") == 0 || strcmp(comm, "sshd-session") == 0;
 }
 
 int su_proc_facts_read(const char *proc_root, pid_t pid, struct su_proc_facts *ret)
@@ -70,7 +77,12 @@ int su_proc_facts_read(const char *proc_root, pid_t pid, struct su_proc_facts *r
                 return -ESRCH;
         f.ppid = pp;
         f.start = st;
-
+        /* The uids only matter for sshd: the status file (which the kernel formats whole,
+         * the costliest read here) is read for no other process. */
+        if (!sshd_name(f.comm)) {
+                *ret = f;
+                return 0;
+        }
         snprintf(path, sizeof(path), "%s/%d/status", proc_root, (int)pid);
         r = read_small(path, buf, sizeof(buf));
         if (r < 0)
@@ -86,8 +98,7 @@ int su_proc_facts_read(const char *proc_root, pid_t pid, struct su_proc_facts *r
 
 static bool is_sshd(const struct su_proc_facts *f)
 {
-        /* OpenSSH up to 9.7 runs everything as "sshd"; 9.8 and later exec "sshd-session". */
-        return f->root && (strcmp(f->comm, "sshd") == 0 || strcmp(f->comm, "sshd-session") == 0);
+        return f->root && sshd_name(f->comm);
 }
 
 static struct su_remote_entry *find(const struct su_remote_table *t, pid_t pid,
@@ -187,8 +198,14 @@ int su_remote_from_ancestry(const struct su_remote_table *t, const char *proc_ro
 
 int su_remote_from_logind(pid_t pid, struct su_remote_info *ret)
 {
+        /* Without systemd there are no logind sessions to ask about (checked once). */
+        static int booted = -1;
         char *session = NULL, *host = NULL;
         *ret = (struct su_remote_info){0};
+        if (booted < 0)
+                booted = sd_booted() > 0;
+        if (!booted)
+                return -ENODATA;
         int r = sd_pid_get_session(pid, &session);
         if (r < 0)
                 return r;

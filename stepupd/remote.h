@@ -48,7 +48,8 @@ struct su_remote_info {
 struct su_proc_facts {
         pid_t ppid;
         unsigned long long start;
-        bool root; /* real and effective uid 0 (/proc/PID/status) */
+        bool root; /* real and effective uid 0 (/proc/PID/status); read only when comm is
+                    * sshd or sshd-session, false for any other process */
         char comm[17];
 };
 
