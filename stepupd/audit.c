@@ -97,7 +97,7 @@ static void count_event(enum su_event ev, const char *const *keys, const char *c
                                                                                    : SU_MO_FAILURE);
                 break;
         case SU_EV_ABANDON:
-                if (verify || cur_type == 0 || cur_type == SU_REQ_DECIDE)
+                if (verify || cur_type == 0 || cur_type == SU_REQ_DECIDE || cur_type == SU_REQ_GATE)
                         su_metrics_verify(m, service, factor, SU_MO_ABANDONED);
                 break;
         case SU_EV_LOCKOUT:
@@ -117,7 +117,7 @@ static void count_event(enum su_event ev, const char *const *keys, const char *c
 
 static bool carries_latency(enum su_event ev)
 {
-        if (cur_type != SU_REQ_DECIDE && cur_type != SU_REQ_VERIFY)
+        if (cur_type != SU_REQ_DECIDE && cur_type != SU_REQ_GATE && cur_type != SU_REQ_VERIFY)
                 return false;
         return ev == SU_EV_DECISION || ev == SU_EV_CHALLENGE || ev == SU_EV_VERIFY_OK ||
                ev == SU_EV_VERIFY_FAIL || ev == SU_EV_LOCKOUT;

@@ -175,7 +175,8 @@ static void dispatch(struct su_conn *c, struct su_msg *req, uint64_t arrival_us)
 {
         uint8_t type = req->type;
         char service[SU_METRICS_NAME_MAX + 1] = "", factor[SU_METRICS_NAME_MAX + 1] = "";
-        const char *s = su_msg_str(req, SU_T_SERVICE);
+        /* GATE's service is fixed by the daemon, never taken from the message. */
+        const char *s = type == SU_REQ_GATE ? "sshd-command" : su_msg_str(req, SU_T_SERVICE);
         snprintf(service, sizeof(service), "%s", s ? s : "");
         if (type == SU_REQ_VERIFY && c->pending) {
                 /* The answer's service and factor are the pending challenge's. */
@@ -189,7 +190,7 @@ static void dispatch(struct su_conn *c, struct su_msg *req, uint64_t arrival_us)
         su_audit_request_end();
         uint64_t us = su_metrics_now_us() - arrival_us;
         struct su_metrics *m = su_metrics();
-        if (type == SU_REQ_DECIDE) {
+        if (type == SU_REQ_DECIDE || type == SU_REQ_GATE) {
                 su_metrics_latency(m, SU_MH_DECIDE, us);
                 uint8_t rt = queued_type(c);
                 if (rt == SU_REP_ALLOW || rt == SU_REP_DENY || rt == SU_REP_CHALLENGE)
