@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -83,4 +84,20 @@ int ctl_call_gated(const struct ctl *c, const struct su_msg *req, struct su_msg 
         else if (r < 0)
                 fprintf(stderr, "stepupctl: no valid answer from stepupd: %s\n", strerror(-r));
         return r;
+}
+
+const char *ctl_opt_user(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"user", required_argument, NULL, 'u'},
+                {"json", no_argument, NULL, 'j'},
+                {},
+        };
+        const char *user = NULL;
+        int o;
+        optind = 1;
+        while ((o = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+                if (o == 'u')
+                        user = optarg;
+        return user;
 }

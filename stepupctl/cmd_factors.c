@@ -10,18 +10,6 @@
 #include "ctl.h"
 #include "prompt.h"
 
-static const char *opt_user(int argc, char **argv)
-{
-        static const struct option opts[] = {{"user", required_argument, NULL, 'u'}, {}};
-        const char *user = NULL;
-        int o;
-        optind = 1;
-        while ((o = getopt_long(argc, argv, "", opts, NULL)) >= 0)
-                if (o == 'u')
-                        user = optarg;
-        return user;
-}
-
 #define MAXQ 100
 
 struct catalogue {
@@ -119,7 +107,7 @@ static int read_answers(char *body, size_t size)
 
 int cmd_enroll_questions(const struct ctl *c, int argc, char **argv)
 {
-        const char *user = opt_user(argc, argv);
+        const char *user = ctl_opt_user(argc, argv);
         struct su_msg req, rep;
         su_msg_init(&req, SU_REQ_QUESTIONS_GET);
         if (ctl_call(c, &req, &rep) < 0)
@@ -161,7 +149,7 @@ int cmd_enroll_questions(const struct ctl *c, int argc, char **argv)
 
 int cmd_recovery_codes(const struct ctl *c, int argc, char **argv)
 {
-        const char *user = opt_user(argc, argv);
+        const char *user = ctl_opt_user(argc, argv);
         struct su_msg req, rep;
         su_msg_init(&req, SU_REQ_RECOVERY_NEW);
         if (user && su_msg_put_str(&req, SU_T_USER, user) < 0)

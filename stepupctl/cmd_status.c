@@ -6,22 +6,6 @@
 
 #include "ctl.h"
 
-static const char *user_arg(int argc, char **argv)
-{
-        static const struct option opts[] = {
-            {"user", required_argument, NULL, 'u'},
-            {"json", no_argument, NULL, 'j'},
-            {},
-        };
-        const char *user = NULL;
-        int o;
-        optind = 1;
-        while ((o = getopt_long(argc, argv, "", opts, NULL)) >= 0)
-                if (o == 'u')
-                        user = optarg;
-        return user;
-}
-
 static bool want_json(int argc, char **argv)
 {
         for (int i = 1; i < argc; i++)
@@ -67,7 +51,7 @@ static void print_json(const char *body)
 
 int cmd_status(const struct ctl *c, int argc, char **argv)
 {
-        const char *user = user_arg(argc, argv);
+        const char *user = ctl_opt_user(argc, argv);
         struct su_msg req, rep;
         su_msg_init(&req, SU_REQ_STATUS);
         if (user && su_msg_put_str(&req, SU_T_USER, user) < 0)
@@ -97,7 +81,7 @@ int cmd_status(const struct ctl *c, int argc, char **argv)
 
 int cmd_revoke(const struct ctl *c, int argc, char **argv)
 {
-        const char *user = user_arg(argc, argv);
+        const char *user = ctl_opt_user(argc, argv);
         struct su_msg req, rep;
         su_msg_init(&req, SU_REQ_REVOKE);
         if (user && su_msg_put_str(&req, SU_T_USER, user) < 0)
@@ -109,7 +93,7 @@ int cmd_revoke(const struct ctl *c, int argc, char **argv)
 
 int cmd_unlock(const struct ctl *c, int argc, char **argv)
 {
-        const char *user = user_arg(argc, argv);
+        const char *user = ctl_opt_user(argc, argv);
         if (!user) {
                 fprintf(stderr, "Usage: stepupctl unlock --user NAME\n");
                 return 2;

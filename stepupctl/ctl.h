@@ -18,6 +18,8 @@ int ctl_call(const struct ctl *c, const struct su_msg *req, struct su_msg *rep);
 int ctl_call_gated(const struct ctl *c, const struct su_msg *req, struct su_msg *rep);
 /* Connects once and keeps the fd, for two-step exchanges. */
 int ctl_connect(const struct ctl *c);
+/* The --user NAME of a sub-command's arguments (also accepts --json), or NULL. */
+const char *ctl_opt_user(int argc, char **argv);
 /* Prints an ERROR/DENY reply's text; returns 1 (the exit code) for non-OK replies. */
 int ctl_report(const struct su_msg *rep);
 
