@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -45,5 +47,21 @@ int su_read_file_safely(const char *path, uid_t owner, size_t max_size, char **r
 out:
         free(buf);
         close(fd);
+        return r;
+}
+
+int su_read_admin_file(const char *path, uid_t owner, size_t max_size, char **ret, size_t *ret_len,
+                       char *err, size_t errsize)
+{
+        int r = su_read_file_safely(path, owner, max_size, ret, ret_len);
+        if (r == -ENOENT) {
+                *ret = NULL;
+                *ret_len = 0;
+                return 0;
+        }
+        if (r < 0)
+                snprintf(err, errsize, "%s: %s", path,
+                         r == -EPERM ? "must be owned by root and not group/world-writable"
+                                     : strerror(-r));
         return r;
 }

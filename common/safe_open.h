@@ -9,3 +9,8 @@
  * -EFBIG (too large), -EINVAL (not a regular file). */
 int su_read_file_safely(const char *path, uid_t owner, size_t max_size, char **ret,
                         size_t *ret_len);
+
+/* su_read_file_safely for the admin's files: a missing file is 0 with *ret NULL; any other
+ * failure writes "PATH: reason" into err. */
+int su_read_admin_file(const char *path, uid_t owner, size_t max_size, char **ret,
+                       size_t *ret_len, char *err, size_t errsize);

@@ -89,9 +89,9 @@ int ctl_call_gated(const struct ctl *c, const struct su_msg *req, struct su_msg 
 const char *ctl_opt_user(int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"user", required_argument, NULL, 'u'},
-                {"json", no_argument, NULL, 'j'},
-                {},
+            {"user", required_argument, NULL, 'u'},
+            {"json", no_argument, NULL, 'j'},
+            {},
         };
         const char *user = NULL;
         int o;
@@ -100,4 +100,15 @@ const char *ctl_opt_user(int argc, char **argv)
                 if (o == 'u')
                         user = optarg;
         return user;
+}
+
+void ctl_json_str(const char *s, size_t n)
+{
+        putchar('"');
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] == '"' || s[i] == '\\')
+                        putchar('\\');
+                putchar(s[i]);
+        }
+        putchar('"');
 }

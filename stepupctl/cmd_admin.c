@@ -14,20 +14,27 @@ struct admin_opts {
 static int parse(int argc, char **argv, struct admin_opts *o)
 {
         static const struct option opts[] = {
-                {"user", required_argument, NULL, 'u'},
-                {"factor", required_argument, NULL, 'f'},
-                {"json", no_argument, NULL, 'j'},
-                {},
+            {"user", required_argument, NULL, 'u'},
+            {"factor", required_argument, NULL, 'f'},
+            {"json", no_argument, NULL, 'j'},
+            {},
         };
         int opt;
         *o = (struct admin_opts){0};
         optind = 1;
         while ((opt = getopt_long(argc, argv, "", opts, NULL)) >= 0) {
                 switch (opt) {
-                case 'u': o->user = optarg; break;
-                case 'f': o->factor = optarg; break;
-                case 'j': o->json = true; break;
-                default: return -1;
+                case 'u':
+                        o->user = optarg;
+                        break;
+                case 'f':
+                        o->factor = optarg;
+                        break;
+                case 'j':
+                        o->json = true;
+                        break;
+                default:
+                        return -1;
                 }
         }
         return 0;
@@ -53,7 +60,8 @@ int cmd_reset(const struct ctl *c, int argc, char **argv)
 {
         struct admin_opts o;
         if (parse(argc, argv, &o) < 0 || !o.user) {
-                fprintf(stderr, "Usage: stepupctl reset --user NAME [--factor totp|question|recovery]\n");
+                fprintf(stderr,
+                        "Usage: stepupctl reset --user NAME [--factor totp|question|recovery]\n");
                 return 2;
         }
         return user_verb(c, SU_REQ_RESET, &o);
@@ -67,17 +75,6 @@ int cmd_forget(const struct ctl *c, int argc, char **argv)
                 return 2;
         }
         return user_verb(c, SU_REQ_FORGET, &o);
-}
-
-static void json_str(const char *s, size_t n)
-{
-        putchar('"');
-        for (size_t i = 0; i < n; i++) {
-                if (s[i] == '"' || s[i] == '\\')
-                        putchar('\\');
-                putchar(s[i]);
-        }
-        putchar('"');
 }
 
 int cmd_list(const struct ctl *c, int argc, char **argv)
@@ -120,9 +117,9 @@ int cmd_list(const struct ctl *c, int argc, char **argv)
                 if (nf == 5) {
                         if (o.json) {
                                 printf("%s{\"user\": ", first ? "" : ", ");
-                                json_str(f[0], fl[0]);
+                                ctl_json_str(f[0], fl[0]);
                                 printf(", \"totp\": ");
-                                json_str(f[1], fl[1]);
+                                ctl_json_str(f[1], fl[1]);
                                 printf(", \"questions\": %.*s, \"recovery_unused\": %.*s, "
                                        "\"failures\": %.*s}",
                                        (int)fl[2], f[2], (int)fl[3], f[3], (int)fl[4], f[4]);

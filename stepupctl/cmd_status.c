@@ -34,13 +34,7 @@ static void print_json(const char *body)
                         if (num) {
                                 printf("%.*s", (int)vlen, v);
                         } else {
-                                putchar('"');
-                                for (size_t i = 0; i < vlen; i++) {
-                                        if (v[i] == '"' || v[i] == '\\')
-                                                putchar('\\');
-                                        putchar(v[i]);
-                                }
-                                putchar('"');
+                                ctl_json_str(v, vlen);
                         }
                         first = false;
                 }

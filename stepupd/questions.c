@@ -25,15 +25,9 @@ int su_catalogue_load(const char *path, uid_t owner, struct su_catalogue *ret, c
         char *text;
         size_t len;
         memset(ret, 0, sizeof(*ret));
-        int r = su_read_file_safely(path, owner, 256 * 1024, &text, &len);
-        if (r == -ENOENT)
-                return 0;
-        if (r < 0) {
-                snprintf(err, errsize, "%s: %s", path,
-                         r == -EPERM ? "must be owned by root and not group/world-writable"
-                                     : strerror(-r));
+        int r = su_read_admin_file(path, owner, 256 * 1024, &text, &len, err, errsize);
+        if (r < 0 || !text)
                 return r;
-        }
         unsigned lineno = 0;
         char *p = text;
         r = 0;

@@ -78,15 +78,9 @@ int su_config_load(struct su_config *c, const char *path, char *err, size_t errs
 {
         char *text;
         size_t len;
-        int r = su_read_file_safely(path, c->policy_owner, 64 * 1024, &text, &len);
-        if (r == -ENOENT)
-                return 0;
-        if (r < 0) {
-                snprintf(err, errsize, "%s: %s", path,
-                         r == -EPERM ? "must be owned by root and not group/world-writable"
-                                     : strerror(-r));
+        int r = su_read_admin_file(path, c->policy_owner, 64 * 1024, &text, &len, err, errsize);
+        if (r < 0 || !text)
                 return r;
-        }
         unsigned lineno = 0;
         char *p = text;
         while (p && *p) {
