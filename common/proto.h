@@ -39,7 +39,7 @@ enum su_msg_type {
         SU_REQ_LIST = 26,          /* root: -> OK(BODY: one line per user) */
         SU_REQ_RECOVERY_SET = 27,  /* root: USER, BODY = codes (imported scratch codes) */
         SU_REQ_REMOVE = 28,        /* FACTOR: remove one's own factor -> OK | CHALLENGE */
-        SU_REQ_STATS = 30,  /* root only: counters and latency histograms -> OK(BODY) */
+        SU_REQ_STATS = 30,         /* root only: counters and latency histograms -> OK(BODY) */
         /* ssh gate (docs/ssh.md): user socket, about the caller itself */
         SU_REQ_GATE = 31, /* COMMAND ("path args" | "shell"), [SSH_COMMAND] -> like DECIDE */
         /* replies */
@@ -58,7 +58,7 @@ enum su_tag {
         SU_T_RHOST = 5,
         SU_T_COMMAND = 6,
         SU_T_TARGET_USER = 7,
-        SU_T_PHASE = 8,     /* u32: SU_PHASE_* */
+        SU_T_PHASE = 8,     /* u32: SU_PHASE_* (audit: which PAM phase asked) */
         SU_T_CHALLENGE = 9, /* challenge id, 32 hex chars */
         SU_T_ANSWER = 10,
         SU_T_PROMPT = 11,
@@ -66,19 +66,18 @@ enum su_tag {
         SU_T_RULE = 13,    /* "file:line" of the deciding rule */
         SU_T_FACTOR = 14,
         SU_T_SECRET = 15, /* base32 */
-        SU_T_URI = 16,
-        SU_T_ERRNO = 17, /* u32: positive errno of an ERROR */
-        SU_T_ECHO = 18,  /* u32: 1 = the answer may be echoed */
-        SU_T_BODY = 19,  /* key=value lines (status, diagnostics) */
+        SU_T_ERRNO = 17,  /* u32: positive errno of an ERROR */
+        SU_T_ECHO = 18,   /* u32: 1 = the answer may be shown as typed (CHALLENGE) */
+        SU_T_BODY = 19,   /* key=value lines (status, diagnostics) */
         SU_T_DIGITS = 20,
         SU_T_PERIOD = 21,
         SU_T_ALGO = 22,
         SU_T_WAIT = 23, /* u32: seconds until a lockout or rate limit ends */
         SU_T_TARGET_GROUP = 24,
-        SU_T_FAILMODE = 25, /* u32: SU_FAILMODE_* of the deciding rule (module may honour) */
-        SU_T_WINDOW = 26,   /* u32: TOTP steps accepted either side (imports) */
+        SU_T_WINDOW = 26,      /* u32: TOTP steps accepted either side (imports) */
         SU_T_SSH_COMMAND = 38, /* GATE: the ssh command as typed (audit only, never trusted) */
-        SU_T_MAX_ = 39,        /* highest tag + 1, at most 64: present is a 64-bit mask */
+        SU_T_DATA = 39,        /* OK: a JSON document (STATUS, LIST, STATS; docs/protocol.md) */
+        SU_T_MAX_ = 40,        /* highest tag + 1, at most 64: present is a 64-bit mask */
 };
 
 enum su_phase { SU_PHASE_AUTH = 1, SU_PHASE_ACCOUNT = 2, SU_PHASE_CLI = 3 };

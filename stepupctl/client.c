@@ -4,6 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "ctl.h"
 #include "prompt.h"
 #include "sockio.h"
@@ -102,13 +104,23 @@ const char *ctl_opt_user(int argc, char **argv)
         return user;
 }
 
-void ctl_json_str(const char *s, size_t n)
+int ctl_reply_data(const struct su_msg *rep, json_t **ret)
 {
-        putchar('"');
-        for (size_t i = 0; i < n; i++) {
-                if (s[i] == '"' || s[i] == '\\')
-                        putchar('\\');
-                putchar(s[i]);
+        const char *data = su_msg_str(rep, SU_T_DATA);
+        json_error_t err;
+        json_t *o = data ? json_loads(data, JSON_REJECT_DUPLICATES, &err) : NULL;
+        if (!json_is_object(o)) {
+                json_decref(o);
+                return -EBADMSG;
         }
-        putchar('"');
+        *ret = o;
+        return 0;
+}
+
+int ctl_print_json(json_t *o)
+{
+        if (json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) < 0)
+                return -EIO;
+        putchar('\n');
+        return 0;
 }

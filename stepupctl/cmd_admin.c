@@ -4,6 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "ctl.h"
 
 struct admin_opts {
@@ -90,50 +92,52 @@ int cmd_list(const struct ctl *c, int argc, char **argv)
                 return 1;
         if (rep.type != SU_REP_OK)
                 return ctl_report(&rep);
-        const char *body = su_msg_str(&rep, SU_T_BODY);
-        if (!body)
-                body = "";
-        if (!o.json)
-                printf("%-20s %-8s %-10s %-16s %s\n", "USER", "TOTP", "QUESTIONS", "RECOVERY",
-                       "FAILURES");
-        else
-                printf("[");
-        bool first = true;
-        /* Lines: user<TAB>totp=..<TAB>questions=..<TAB>recovery_unused=..<TAB>failures=.. */
-        for (const char *p = body; *p;) {
-                const char *nl = strchr(p, '\n');
-                size_t len = nl ? (size_t)(nl - p) : strlen(p);
-                const char *f[5] = {0};
-                size_t fl[5] = {0}, nf = 0;
-                for (const char *q = p; q < p + len && nf < 5;) {
-                        const char *t = memchr(q, '\t', (size_t)(p + len - q));
-                        size_t l = t ? (size_t)(t - q) : (size_t)(p + len - q);
-                        const char *eq = nf ? memchr(q, '=', l) : NULL;
-                        f[nf] = eq ? eq + 1 : q;
-                        fl[nf] = eq ? l - (size_t)(eq + 1 - q) : l;
-                        nf++;
-                        q += l + (t ? 1 : 0);
-                }
-                if (nf == 5) {
-                        if (o.json) {
-                                printf("%s{\"user\": ", first ? "" : ", ");
-                                ctl_json_str(f[0], fl[0]);
-                                printf(", \"totp\": ");
-                                ctl_json_str(f[1], fl[1]);
-                                printf(", \"questions\": %.*s, \"recovery_unused\": %.*s, "
-                                       "\"failures\": %.*s}",
-                                       (int)fl[2], f[2], (int)fl[3], f[3], (int)fl[4], f[4]);
-                        } else {
-                                printf("%-20.*s %-8.*s %-10.*s %-16.*s %.*s\n", (int)fl[0], f[0],
-                                       (int)fl[1], f[1], (int)fl[2], f[2], (int)fl[3], f[3],
-                                       (int)fl[4], f[4]);
-                        }
-                        first = false;
-                }
-                p += len + (nl ? 1 : 0);
+        json_t *data = NULL;
+        if (ctl_reply_data(&rep, &data) < 0) {
+                fprintf(stderr, "stepupctl: stepupd sent no usable list\n");
+                return 1;
         }
-        if (o.json)
-                printf("]\n");
+        json_t *users = json_object_get(data, "users"), *u;
+        size_t i;
+        if (o.json) {
+                ctl_print_json(users);
+        } else {
+                /* Columns: the factors stepupd reports (its factor table), then failures. */
+                json_t *first = json_array_get(users, 0);
+                const char *fname;
+                json_t *fv;
+                printf("%-20s", "USER");
+                json_object_foreach(json_object_get(first, "factors"), fname, fv)
+                    printf(" %-24s", fname);
+                printf(" %s\n", "FAILURES");
+                json_array_foreach(users, i, u)
+                {
+                        printf("%-20s", json_string_value(json_object_get(u, "user")));
+                        json_object_foreach(json_object_get(u, "factors"), fname, fv)
+                        {
+                                char cell[128] = "";
+                                const char *k;
+                                json_t *v;
+                                size_t n = 0;
+                                json_object_foreach(fv, k, v)
+                                {
+                                        /* the first field of each factor is its summary */
+                                        if (json_is_string(v))
+                                                n += (size_t)snprintf(cell + n, sizeof(cell) - n,
+                                                                      "%s", json_string_value(v));
+                                        else if (json_is_integer(v))
+                                                n += (size_t)snprintf(
+                                                    cell + n, sizeof(cell) - n, "%s=%lld", k,
+                                                    (long long)json_integer_value(v));
+                                        break;
+                                }
+                                printf(" %-24s", cell);
+                        }
+                        printf(" %lld\n", (long long)json_integer_value(
+                                              json_object_get(u, "consecutive_failures")));
+                }
+        }
+        json_decref(data);
         if (su_msg_str(&rep, SU_T_MESSAGE))
                 fprintf(stderr, "stepupctl: %s\n", su_msg_str(&rep, SU_T_MESSAGE));
         return 0;

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "ctl.h"
 #include "prompt.h"
 
@@ -19,27 +21,30 @@ struct catalogue {
         char text[MAXQ][201];
 };
 
-static int parse_catalogue(const char *body, struct catalogue *cat)
+/* QUESTIONS_GET's reply: {"need": N, "questions": [{"id": ..., "text": ...}, ...]} */
+static int parse_catalogue(const struct su_msg *rep, struct catalogue *cat)
 {
+        json_t *o = NULL, *q;
+        size_t i;
         memset(cat, 0, sizeof(*cat));
-        for (const char *p = body; *p;) {
-                const char *nl = strchr(p, '\n');
-                size_t len = nl ? (size_t)(nl - p) : strlen(p);
-                const char *tab = memchr(p, '\t', len);
-                if (tab && (size_t)(tab - p) < 33) {
-                        if (strncmp(p, "need", 4) == 0 && tab - p == 4) {
-                                cat->need = (unsigned)strtoul(tab + 1, NULL, 10);
-                        } else if (cat->n < MAXQ) {
-                                memcpy(cat->id[cat->n], p, (size_t)(tab - p));
-                                size_t tl = len - (size_t)(tab - p) - 1;
-                                if (tl > 200)
-                                        tl = 200;
-                                memcpy(cat->text[cat->n], tab + 1, tl);
-                                cat->n++;
-                        }
-                }
-                p += len + (nl ? 1 : 0);
+        int r = ctl_reply_data(rep, &o);
+        if (r < 0)
+                return r;
+        json_t *need = json_object_get(o, "need");
+        cat->need = json_is_integer(need) && json_integer_value(need) > 0
+                        ? (unsigned)json_integer_value(need)
+                        : 0;
+        json_array_foreach(json_object_get(o, "questions"), i, q)
+        {
+                const char *id = json_string_value(json_object_get(q, "id"));
+                const char *text = json_string_value(json_object_get(q, "text"));
+                if (!id || !text || strlen(id) >= sizeof(cat->id[0]) || cat->n >= MAXQ)
+                        continue;
+                snprintf(cat->id[cat->n], sizeof(cat->id[0]), "%s", id);
+                snprintf(cat->text[cat->n], sizeof(cat->text[0]), "%s", text);
+                cat->n++;
         }
+        json_decref(o);
         return cat->n && cat->need ? 0 : -EBADMSG;
 }
 
@@ -115,8 +120,7 @@ int cmd_enroll_questions(const struct ctl *c, int argc, char **argv)
         if (rep.type != SU_REP_OK)
                 return ctl_report(&rep);
         struct catalogue *cat = malloc(sizeof(*cat));
-        if (!cat || parse_catalogue(su_msg_str(&rep, SU_T_BODY) ? su_msg_str(&rep, SU_T_BODY) : "",
-                                    cat) < 0) {
+        if (!cat || parse_catalogue(&rep, cat) < 0) {
                 free(cat);
                 fprintf(stderr, "stepupctl: stepupd sent no usable question catalogue\n");
                 return 1;

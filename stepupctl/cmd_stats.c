@@ -1,10 +1,12 @@
 /* stepupctl stats [--json | --prometheus]: stepupd's counters and latency histograms.
- * The STATS reply's BODY (docs/protocol.md) is parsed here once, then printed as a table,
+ * The STATS reply's JSON (docs/protocol.md) is read here once, then printed as a table,
  * as JSON, or in the Prometheus text exposition format (node_exporter's textfile collector). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "ctl.h"
 
@@ -36,106 +38,74 @@ struct stats {
 
 static const char *const hist_names[2] = {"decide", "verify"};
 
-/* Reads up to n space-separated numbers; returns how many. */
-static size_t numbers(const char *v, unsigned long long *out, size_t n)
+static unsigned long long num(json_t *o, const char *key)
 {
-        size_t i = 0;
-        while (i < n && *v) {
-                char *end;
-                errno = 0;
-                unsigned long long x = strtoull(v, &end, 10);
-                if (end == v || errno)
-                        break;
-                out[i++] = x;
-                v = end + strspn(end, " ");
-        }
-        return i;
+        json_t *v = json_object_get(o, key);
+        return json_is_integer(v) && json_integer_value(v) > 0
+                   ? (unsigned long long)json_integer_value(v)
+                   : 0;
 }
 
-static int add_row(struct row *rows, size_t *n, const char *name, size_t nlen, const char *v,
-                   bool with_dec)
+static int read_row(struct row *rows, size_t *n, const char *name, json_t *v)
 {
-        if (*n >= NROWS || nlen == 0 || nlen >= sizeof(rows[0].name))
+        if (*n >= NROWS || strlen(name) >= sizeof(rows[0].name) || !json_is_object(v))
                 return -EBADMSG;
         struct row *r = &rows[(*n)++];
         memset(r, 0, sizeof(*r));
-        memcpy(r->name, name, nlen);
-        unsigned long long x[NDEC + NOUT];
-        size_t want = (with_dec ? NDEC : 0) + NOUT;
-        if (numbers(v, x, want) != want)
-                return -EBADMSG;
-        if (with_dec)
-                memcpy(r->dec, x, sizeof(r->dec));
-        memcpy(r->out, x + (with_dec ? NDEC : 0), sizeof(r->out));
+        snprintf(r->name, sizeof(r->name), "%s", name);
+        json_t *d = json_object_get(v, "decisions"), *o = json_object_get(v, "outcomes");
+        for (int i = 0; i < NDEC; i++)
+                r->dec[i] = num(d, dec_names[i]);
+        for (int i = 0; i < NOUT; i++)
+                r->out[i] = num(o, out_names[i]);
         return 0;
 }
 
-static int parse_line(struct stats *s, const char *k, size_t klen, const char *v)
+static int read_hist(json_t *o, unsigned long long *bounds, struct hist *h)
 {
-#define KEY(lit) (klen == sizeof(lit) - 1 && memcmp(k, lit, klen) == 0)
-        if (KEY("stats_version"))
-                return strcmp(v, "1") == 0 ? 0 : -EPROTONOSUPPORT;
-        if (KEY("decision_columns"))
-                return strcmp(v, "allow deny challenge") == 0 ? 0 : -EPROTONOSUPPORT;
-        if (KEY("outcome_columns"))
-                return strcmp(v, "success failure abandoned locked error") == 0 ? 0
-                                                                                : -EPROTONOSUPPORT;
-        if (KEY("uptime_seconds"))
-                return numbers(v, &s->uptime, 1) == 1 ? 0 : -EBADMSG;
-        if (KEY("start_time"))
-                return numbers(v, &s->start_time, 1) == 1 ? 0 : -EBADMSG;
-        if (KEY("lockouts"))
-                return numbers(v, &s->lockouts, 1) == 1 ? 0 : -EBADMSG;
-        if (KEY("decisions"))
-                return numbers(v, s->dec, NDEC) == NDEC ? 0 : -EBADMSG;
-        if (KEY("bounds_us"))
-                return numbers(v, s->bounds_us, NBUCKETS) == NBUCKETS ? 0 : -EBADMSG;
-        for (int i = 0; i < 2; i++) {
-                char pre[16];
-                int pl = snprintf(pre, sizeof(pre), "%s_us.", hist_names[i]);
-                if (klen <= (size_t)pl || memcmp(k, pre, (size_t)pl) != 0)
-                        continue;
-                const char *sub = k + pl;
-                size_t sl = klen - (size_t)pl;
-                if (sl == 2 && memcmp(sub, "le", 2) == 0)
-                        return numbers(v, s->h[i].le, NBUCKETS) == NBUCKETS ? 0 : -EBADMSG;
-                if (sl == 5 && memcmp(sub, "count", 5) == 0)
-                        return numbers(v, &s->h[i].count, 1) == 1 ? 0 : -EBADMSG;
-                if (sl == 3 && memcmp(sub, "sum", 3) == 0)
-                        return numbers(v, &s->h[i].sum_us, 1) == 1 ? 0 : -EBADMSG;
-                return 0;
-        }
-        if (klen > 7 && memcmp(k, "factor.", 7) == 0)
-                return add_row(s->factors, &s->nfactors, k + 7, klen - 7, v, false);
-        if (klen > 8 && memcmp(k, "service.", 8) == 0)
-                return add_row(s->services, &s->nservices, k + 8, klen - 8, v, true);
-        return 0; /* a key from a newer stepupd: ignored */
-#undef KEY
+        json_t *le = json_object_get(o, "le");
+        if (!json_is_array(le) || json_array_size(le) != NBUCKETS)
+                return -EBADMSG;
+        for (size_t i = 0; i < NBUCKETS; i++)
+                h->le[i] = (unsigned long long)json_integer_value(json_array_get(le, i));
+        h->count = num(o, "count");
+        h->sum_us = num(o, "sum_us");
+        (void)bounds;
+        return 0;
 }
 
-static int parse(const char *body, struct stats *s)
+/* The STATS reply's JSON (docs/protocol.md) into s. */
+static int parse(json_t *o, struct stats *s)
 {
         memset(s, 0, sizeof(*s));
-        bool versioned = false;
-        while (*body) {
-                const char *nl = strchr(body, '\n');
-                size_t len = nl ? (size_t)(nl - body) : strlen(body);
-                const char *eq = memchr(body, '=', len);
-                char v[1024];
-                if (eq && len - (size_t)(eq + 1 - body) < sizeof(v)) {
-                        size_t vl = len - (size_t)(eq + 1 - body);
-                        memcpy(v, eq + 1, vl);
-                        v[vl] = 0;
-                        size_t kl = (size_t)(eq - body);
-                        int r = parse_line(s, body, kl, v);
-                        if (r < 0)
-                                return r;
-                        if (kl == 13 && memcmp(body, "stats_version", 13) == 0)
-                                versioned = true;
-                }
-                body += len + (nl ? 1 : 0);
+        if (num(o, "stats_version") != 2)
+                return -EPROTONOSUPPORT;
+        s->uptime = num(o, "uptime_seconds");
+        s->start_time = num(o, "start_time");
+        s->lockouts = num(o, "lockouts");
+        json_t *d = json_object_get(o, "decisions");
+        for (int i = 0; i < NDEC; i++)
+                s->dec[i] = num(d, dec_names[i]);
+        json_t *b = json_object_get(o, "bounds_us");
+        if (!json_is_array(b) || json_array_size(b) != NBUCKETS)
+                return -EBADMSG;
+        for (size_t i = 0; i < NBUCKETS; i++)
+                s->bounds_us[i] = (unsigned long long)json_integer_value(json_array_get(b, i));
+        for (int i = 0; i < 2; i++) {
+                char key[16];
+                snprintf(key, sizeof(key), "%s_us", hist_names[i]);
+                int r = read_hist(json_object_get(o, key), s->bounds_us, &s->h[i]);
+                if (r < 0)
+                        return r;
         }
-        return versioned ? 0 : -EPROTONOSUPPORT;
+        const char *name;
+        json_t *v;
+        json_object_foreach(json_object_get(o, "factors"), name,
+                            v) if (read_row(s->factors, &s->nfactors, name, v) < 0) return -EBADMSG;
+        json_object_foreach(json_object_get(o, "services"), name,
+                            v) if (read_row(s->services, &s->nservices, name, v) <
+                                   0) return -EBADMSG;
+        return 0;
 }
 
 /* Quantile q of a cumulative histogram, interpolated linearly inside the bucket that holds
@@ -261,91 +231,90 @@ static void print_table(const struct stats *s)
 }
 
 /* Names are restricted by stepupd to [A-Za-z0-9._@+-()]; escaped anyway. */
+/* Prometheus label values: quoted, with \\ and " escaped (names are plain by then). */
 static void quoted(const char *v)
 {
         putchar('"');
         for (; *v; v++) {
                 if (*v == '"' || *v == '\\')
                         putchar('\\');
-                if (*v == '\n')
-                        fputs("\\n", stdout);
-                else
-                        putchar(*v);
+                putchar(*v);
         }
         putchar('"');
 }
 
-static void json_number(double v, int prec)
+static json_t *real(double v, int prec)
 {
         if (v < 0)
-                printf("null");
-        else
-                printf("%.*f", prec, v);
+                return json_null();
+        double scale = 1;
+        for (int i = 0; i < prec; i++)
+                scale *= 10;
+        return json_real((double)(long long)(v * scale + 0.5) / scale);
 }
 
-static void json_outcomes(const struct row *r)
+static json_t *outcomes_json(const struct row *r)
 {
-        printf("{");
+        json_t *o = json_object();
         for (int k = 0; k < NOUT; k++)
-                printf("\"%s\": %llu, ", out_names[k], r->out[k]);
-        printf("\"success_rate\": ");
-        json_number(success_rate(r->out), 4);
-        printf("}");
+                json_object_set_new(o, out_names[k], json_integer((json_int_t)r->out[k]));
+        json_object_set_new(o, "success_rate", real(success_rate(r->out), 4));
+        return o;
 }
 
-static void print_json(const struct stats *s)
+static int print_json(const struct stats *s)
 {
         unsigned long long total = s->dec[0] + s->dec[1] + s->dec[2];
-        printf("{\"uptime_seconds\": %llu, \"start_time\": %llu, \"lockouts\": %llu,\n", s->uptime,
-               s->start_time, s->lockouts);
-        printf(" \"decisions\": {");
-        for (int i = 0; i < NDEC; i++)
-                printf("\"%s\": %llu, ", dec_names[i], s->dec[i]);
-        printf("\"total\": %llu},\n \"decision_shares\": {", total);
+        json_t *o = json_object(), *dec = json_object(), *shares = json_object(),
+               *ver = json_object(), *svc = json_object(), *lat = json_object();
+        json_object_set_new(o, "uptime_seconds", json_integer((json_int_t)s->uptime));
+        json_object_set_new(o, "start_time", json_integer((json_int_t)s->start_time));
+        json_object_set_new(o, "lockouts", json_integer((json_int_t)s->lockouts));
         for (int i = 0; i < NDEC; i++) {
-                printf("%s\"%s\": ", i ? ", " : "", dec_names[i]);
-                json_number(ratio(s->dec[i], total), 4);
+                json_object_set_new(dec, dec_names[i], json_integer((json_int_t)s->dec[i]));
+                json_object_set_new(shares, dec_names[i], real(ratio(s->dec[i], total), 4));
         }
-        printf("},\n \"verifications\": {");
+        json_object_set_new(dec, "total", json_integer((json_int_t)total));
+        json_object_set_new(o, "decisions", dec);
+        json_object_set_new(o, "decision_shares", shares);
         struct row t;
         sum_row(s->factors, s->nfactors, &t);
-        for (size_t i = 0; i < s->nfactors; i++) {
-                quoted(s->factors[i].name);
-                printf(": ");
-                json_outcomes(&s->factors[i]);
-                printf(", ");
-        }
-        printf("\"total\": ");
-        json_outcomes(&t);
-        printf("},\n \"services\": {");
+        for (size_t i = 0; i < s->nfactors; i++)
+                json_object_set_new(ver, s->factors[i].name, outcomes_json(&s->factors[i]));
+        json_object_set_new(ver, "total", outcomes_json(&t));
+        json_object_set_new(o, "verifications", ver);
         for (size_t i = 0; i < s->nservices; i++) {
                 const struct row *r = &s->services[i];
-                printf("%s", i ? ", " : "");
-                quoted(r->name);
-                printf(": {");
+                json_t *one = json_object();
                 for (int k = 0; k < NDEC; k++)
-                        printf("\"%s\": %llu, ", dec_names[k], r->dec[k]);
+                        json_object_set_new(one, dec_names[k], json_integer((json_int_t)r->dec[k]));
                 for (int k = 0; k < NOUT; k++)
-                        printf("\"%s\": %llu%s", out_names[k], r->out[k], k + 1 < NOUT ? ", " : "");
-                printf("}");
+                        json_object_set_new(one, out_names[k], json_integer((json_int_t)r->out[k]));
+                json_object_set_new(svc, r->name, one);
         }
-        printf("},\n \"latency\": {");
+        json_object_set_new(o, "services", svc);
         for (int i = 0; i < 2; i++) {
                 const struct hist *h = &s->h[i];
-                printf("%s\"%s\": {\"count\": %llu, \"sum_us\": %llu, \"mean_us\": ", i ? ", " : "",
-                       hist_names[i], h->count, h->sum_us);
-                json_number(h->count ? (double)h->sum_us / (double)h->count : -1, 1);
-                printf(", \"p50_us\": ");
-                json_number(quantile(s, h, 0.5), 1);
-                printf(", \"p99_us\": ");
-                json_number(quantile(s, h, 0.99), 1);
-                printf(", \"buckets\": [");
-                for (size_t b = 0; b < NBUCKETS; b++)
-                        printf("%s{\"le_us\": %llu, \"count\": %llu}", b ? ", " : "",
-                               s->bounds_us[b], h->le[b]);
-                printf("]}");
+                json_t *one = json_object(), *buckets = json_array();
+                json_object_set_new(one, "count", json_integer((json_int_t)h->count));
+                json_object_set_new(one, "sum_us", json_integer((json_int_t)h->sum_us));
+                json_object_set_new(one, "mean_us",
+                                    real(h->count ? (double)h->sum_us / (double)h->count : -1, 1));
+                json_object_set_new(one, "p50_us", real(quantile(s, h, 0.5), 1));
+                json_object_set_new(one, "p99_us", real(quantile(s, h, 0.99), 1));
+                for (size_t b = 0; b < NBUCKETS; b++) {
+                        json_t *bk = json_object();
+                        json_object_set_new(bk, "le_us", json_integer((json_int_t)s->bounds_us[b]));
+                        json_object_set_new(bk, "count", json_integer((json_int_t)h->le[b]));
+                        json_array_append_new(buckets, bk);
+                }
+                json_object_set_new(one, "buckets", buckets);
+                json_object_set_new(lat, hist_names[i], one);
         }
-        printf("}}\n");
+        json_object_set_new(o, "latency", lat);
+        int r = ctl_print_json(o);
+        json_decref(o);
+        return r;
 }
 
 /* Microseconds as seconds, without trailing zeros: 50 -> 0.00005, 2500000 -> 2.5. */
@@ -442,8 +411,11 @@ int cmd_stats(const struct ctl *c, int argc, char **argv)
         if (rep.type != SU_REP_OK)
                 return ctl_report(&rep);
         static struct stats s;
-        const char *body = su_msg_str(&rep, SU_T_BODY);
-        int r = parse(body ? body : "", &s);
+        json_t *data = NULL;
+        int r = ctl_reply_data(&rep, &data);
+        if (r == 0)
+                r = parse(data, &s);
+        json_decref(data);
         if (r < 0) {
                 fprintf(stderr, "stepupctl: cannot read stepupd's statistics: %s\n", strerror(-r));
                 return 1;
@@ -451,7 +423,7 @@ int cmd_stats(const struct ctl *c, int argc, char **argv)
         if (prom)
                 print_prometheus(&s);
         else if (json)
-                print_json(&s);
+                return print_json(&s) < 0 ? 1 : 0;
         else
                 print_table(&s);
         return fflush(stdout) == 0 ? 0 : 1;

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "ctl.h"
 
 static bool want_json(int argc, char **argv)
@@ -14,33 +16,45 @@ static bool want_json(int argc, char **argv)
         return false;
 }
 
-/* key=value lines -> {"key": "value", ...}; numbers stay numbers. */
-static void print_json(const char *body)
+/* A scalar as it reads in a table. */
+static void print_scalar(json_t *v)
 {
-        printf("{");
-        bool first = true;
-        while (*body) {
-                const char *nl = strchr(body, '\n');
-                size_t len = nl ? (size_t)(nl - body) : strlen(body);
-                const char *eq = memchr(body, '=', len);
-                if (eq) {
-                        const char *v = eq + 1;
-                        size_t vlen = len - (size_t)(v - body);
-                        bool num = vlen > 0;
-                        for (size_t i = 0; i < vlen; i++)
-                                if (!((v[i] >= '0' && v[i] <= '9') || (i == 0 && v[i] == '-')))
-                                        num = false;
-                        printf("%s\"%.*s\": ", first ? "" : ", ", (int)(eq - body), body);
-                        if (num) {
-                                printf("%.*s", (int)vlen, v);
-                        } else {
-                                ctl_json_str(v, vlen);
-                        }
-                        first = false;
-                }
-                body += len + (nl ? 1 : 0);
+        if (json_is_string(v))
+                fputs(json_string_value(v), stdout);
+        else if (json_is_integer(v))
+                printf("%lld", (long long)json_integer_value(v));
+        else if (json_is_boolean(v))
+                fputs(json_is_true(v) ? "yes" : "no", stdout);
+        else
+                fputs("-", stdout);
+}
+
+/* STATUS's JSON as lines "key value"; each factor as "NAME  key=value ...", whatever the
+ * factors are (stepupd's factor table decides, not this program). */
+static void print_status(json_t *o)
+{
+        const char *k;
+        json_t *v;
+        json_object_foreach(o, k, v)
+        {
+                if (json_is_object(v))
+                        continue;
+                printf("%-24s ", k);
+                print_scalar(v);
+                putchar('\n');
         }
-        printf("}\n");
+        json_object_foreach(json_object_get(o, "factors"), k, v)
+        {
+                const char *fk;
+                json_t *fv;
+                printf("%-24s", k);
+                json_object_foreach(v, fk, fv)
+                {
+                        printf(" %s=", fk);
+                        print_scalar(fv);
+                }
+                putchar('\n');
+        }
 }
 
 int cmd_status(const struct ctl *c, int argc, char **argv)
@@ -54,23 +68,18 @@ int cmd_status(const struct ctl *c, int argc, char **argv)
                 return 1;
         if (rep.type != SU_REP_OK)
                 return ctl_report(&rep);
-        const char *body = su_msg_str(&rep, SU_T_BODY);
-        if (!body)
-                body = "";
-        if (want_json(argc, argv) || c->json) {
-                print_json(body);
-                return 0;
+        json_t *o = NULL;
+        if (ctl_reply_data(&rep, &o) < 0) {
+                fprintf(stderr, "stepupctl: stepupd sent no usable status\n");
+                return 1;
         }
-        for (const char *p = body; *p;) {
-                const char *nl = strchr(p, '\n');
-                size_t len = nl ? (size_t)(nl - p) : strlen(p);
-                const char *eq = memchr(p, '=', len);
-                if (eq)
-                        printf("%-24.*s %.*s\n", (int)(eq - p), p,
-                               (int)(len - (size_t)(eq - p) - 1), eq + 1);
-                p += len + (nl ? 1 : 0);
-        }
-        return 0;
+        int r = 0;
+        if (want_json(argc, argv) || c->json)
+                r = ctl_print_json(o);
+        else
+                print_status(o);
+        json_decref(o);
+        return r < 0 ? 1 : 0;
 }
 
 int cmd_revoke(const struct ctl *c, int argc, char **argv)

@@ -2,6 +2,8 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <jansson.h>
+
 #include "proto.h"
 
 struct ctl {
@@ -19,8 +21,10 @@ int ctl_call(const struct ctl *c, const struct su_msg *req, struct su_msg *rep);
 int ctl_call_gated(const struct ctl *c, const struct su_msg *req, struct su_msg *rep);
 /* Connects once and keeps the fd, for two-step exchanges. */
 int ctl_connect(const struct ctl *c);
-/* Prints n bytes of s as a JSON string (the replies' text holds no control bytes). */
-void ctl_json_str(const char *s, size_t n);
+/* The JSON document of an OK reply (STATUS, LIST, STATS...): -EBADMSG without one. */
+int ctl_reply_data(const struct su_msg *rep, json_t **ret);
+/* Prints a JSON value (jansson: every string escaped as JSON needs). */
+int ctl_print_json(json_t *o);
 /* The --user NAME of a sub-command's arguments (also accepts --json), or NULL. */
 const char *ctl_opt_user(int argc, char **argv);
 /* Prints an ERROR/DENY reply's text; returns 1 (the exit code) for non-OK replies. */

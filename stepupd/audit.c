@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <systemd/sd-journal.h>
 
-#include "metrics.h"
+#include "clocks.h"
 #include "proto.h"
 
 /* MESSAGE_IDs, explained in packaging/catalog/stepup.catalog (tests/metrics checks). */
@@ -36,30 +36,21 @@ static const char *const event_names[SU_EV_MAX_] = {
     [SU_EV_ERROR] = "error",
 };
 
-static bool use_journal;
-/* The request being handled (conn.c), for STEPUP_LATENCY_US and the verification counters. */
-static uint8_t cur_type;
-static uint64_t cur_arrival_us;
-static const char *cur_service, *cur_factor; /* of the request or its pending challenge */
-
-void su_audit_init(bool force_journal)
+void su_audit_init(struct su_audit *a, bool force_journal, struct su_metrics *metrics,
+                   unsigned per_uid, unsigned window_s)
 {
-        use_journal = force_journal || getenv("JOURNAL_STREAM") != NULL;
+        memset(a, 0, sizeof(*a));
+        pthread_mutex_init(&a->lock, NULL);
+        a->journal = force_journal || getenv("JOURNAL_STREAM") != NULL;
+        a->metrics = metrics;
+        a->per_uid = per_uid;
+        a->window_s = window_s ? window_s : 1;
 }
 
-void su_audit_request_begin(uint8_t type, uint64_t arrival_us, const char *service,
-                            const char *factor)
+void su_audit_done(struct su_audit *a)
 {
-        cur_type = type;
-        cur_arrival_us = arrival_us;
-        cur_service = service;
-        cur_factor = factor;
-}
-
-void su_audit_request_end(void)
-{
-        cur_type = 0;
-        cur_service = cur_factor = NULL;
+        su_audit_flush(a);
+        pthread_mutex_destroy(&a->lock);
 }
 
 static const char *field(const char *const *keys, const char *const *vals, size_t n,
@@ -71,20 +62,20 @@ static const char *field(const char *const *keys, const char *const *vals, size_
         return NULL;
 }
 
-/* Verification outcomes are counted from their audit events, so the counters and the trail
- * cannot disagree: answers to a challenge (VERIFY) and challenges abandoned outside one. */
-static void count_event(enum su_event ev, const char *const *keys, const char *const *vals,
-                        size_t n)
+static void count_event(const struct su_audit_req *rq, enum su_event ev, const char *const *keys,
+                        const char *const *vals, size_t n)
 {
+        struct su_metrics *m = rq->audit->metrics;
         const char *service = field(keys, vals, n, "STEPUP_SERVICE");
         const char *factor = field(keys, vals, n, "STEPUP_FACTOR");
+        if (!m)
+                return;
         if (!service)
-                service = cur_service;
+                service = rq->service;
         if (!factor)
-                factor = cur_factor;
+                factor = rq->factor;
         const char *outcome = field(keys, vals, n, "STEPUP_OUTCOME");
-        bool verify = cur_type == SU_REQ_VERIFY;
-        struct su_metrics *m = su_metrics();
+        bool verify = rq->type == SU_REQ_VERIFY;
         switch (ev) {
         case SU_EV_VERIFY_OK:
                 if (verify)
@@ -97,7 +88,7 @@ static void count_event(enum su_event ev, const char *const *keys, const char *c
                                                                                    : SU_MO_FAILURE);
                 break;
         case SU_EV_ABANDON:
-                if (verify || cur_type == 0 || cur_type == SU_REQ_DECIDE || cur_type == SU_REQ_GATE)
+                if (verify || rq->type == 0 || rq->type == SU_REQ_DECIDE || rq->type == SU_REQ_GATE)
                         su_metrics_verify(m, service, factor, SU_MO_ABANDONED);
                 break;
         case SU_EV_LOCKOUT:
@@ -115,9 +106,9 @@ static void count_event(enum su_event ev, const char *const *keys, const char *c
         }
 }
 
-static bool carries_latency(enum su_event ev)
+static bool carries_latency(const struct su_audit_req *rq, enum su_event ev)
 {
-        if (cur_type != SU_REQ_DECIDE && cur_type != SU_REQ_GATE && cur_type != SU_REQ_VERIFY)
+        if (rq->type != SU_REQ_DECIDE && rq->type != SU_REQ_GATE && rq->type != SU_REQ_VERIFY)
                 return false;
         return ev == SU_EV_DECISION || ev == SU_EV_CHALLENGE || ev == SU_EV_VERIFY_OK ||
                ev == SU_EV_VERIFY_FAIL || ev == SU_EV_LOCKOUT;
@@ -174,8 +165,133 @@ static void write_all(int fd, const char *p, size_t n)
         }
 }
 
-void su_audit(enum su_event ev, int priority, const char *message, ...)
+/* Writes one event (the caller holds a->lock for the stderr sink). */
+static void emit(struct su_audit *a, enum su_event ev, int priority, const char *message,
+                 const char *const *keys, const char *const *vals, size_t n)
 {
+        struct buf *b = malloc(sizeof(*b));
+        if (!b)
+                return;
+        b->n = 0;
+        if (a->journal) {
+                struct iovec iov[MAX_FIELDS + 4];
+                size_t m = 0, start = 0;
+                char head[64];
+#define FIELD_END()                                                                                \
+        do {                                                                                       \
+                iov[m++] = (struct iovec){.iov_base = b->p + start, .iov_len = b->n - start};      \
+                start = b->n;                                                                      \
+        } while (0)
+                add_str(b, "MESSAGE=");
+                add_str(b, message);
+                FIELD_END();
+                snprintf(head, sizeof(head), "MESSAGE_ID=%s", message_ids[ev]);
+                add_str(b, head);
+                FIELD_END();
+                snprintf(head, sizeof(head), "PRIORITY=%d", priority);
+                add_str(b, head);
+                FIELD_END();
+                add_str(b, "STEPUP_EVENT=");
+                add_str(b, event_names[ev]);
+                FIELD_END();
+                for (size_t i = 0; i < n; i++) {
+                        add_str(b, keys[i]);
+                        add(b, "=", 1);
+                        add_str(b, vals[i]);
+                        FIELD_END();
+                }
+#undef FIELD_END
+                sd_journal_sendv(iov, (int)m);
+                free(b);
+                return;
+        }
+        add_str(b, "stepupd: event=");
+        add_str(b, event_names[ev]);
+        for (size_t i = 0; i < n; i++) {
+                add(b, " ", 1);
+                for (const char *p = strncmp(keys[i], "STEPUP_", 7) == 0 ? keys[i] + 7 : keys[i];
+                     *p; p++) {
+                        char c = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+                        add(b, &c, 1);
+                }
+                add(b, "=", 1);
+                put_value(b, vals[i]);
+        }
+        add_str(b, " msg=");
+        put_value(b, message);
+        b->p[b->n++] = '\n'; /* add() always leaves room for it */
+        write_all(STDERR_FILENO, b->p, b->n);
+        free(b);
+}
+
+static void emit_suppressed(struct su_audit *a, struct su_audit_uid *u)
+{
+        char uid[24], count[24], window[24];
+        snprintf(uid, sizeof(uid), "%u", (unsigned)u->uid);
+        snprintf(count, sizeof(count), "%llu", u->suppressed);
+        snprintf(window, sizeof(window), "%u", a->window_s);
+        const char *keys[] = {"STEPUP_CALLER_UID", "STEPUP_SUPPRESSED", "STEPUP_WINDOW_S"};
+        const char *vals[] = {uid, count, window};
+        char msg[160];
+        snprintf(msg, sizeof(msg), "%llu more events caused by uid %u suppressed (flood)",
+                 u->suppressed, (unsigned)u->uid);
+        emit(a, SU_EV_ERROR, LOG_WARNING, msg, keys, vals, 3);
+        u->suppressed = 0;
+}
+
+/* Low-value events a non-root caller can cause at will. */
+static bool limited(const struct su_audit_req *rq, enum su_event ev)
+{
+        if (rq->uid == 0 || rq->type == 0)
+                return false;
+        return ev == SU_EV_DECISION || ev == SU_EV_CHALLENGE || ev == SU_EV_ABANDON ||
+               ev == SU_EV_ERROR || ev == SU_EV_REVOKE;
+}
+
+/* True when the event may be written (a->lock held). */
+static bool admit(struct su_audit *a, uid_t uid)
+{
+        if (a->per_uid == 0)
+                return true;
+        int64_t now = su_now_boot();
+        struct su_audit_uid *u = &a->uids[(uid * 2654435761u) % SU_AUDIT_UID_SLOTS];
+        if (u->used && u->uid != uid) {
+                if (u->suppressed)
+                        emit_suppressed(a, u);
+                u->used = false;
+        }
+        if (!u->used) {
+                *u = (struct su_audit_uid){.uid = uid, .used = true, .window_start = now};
+        } else if (now - u->window_start >= (int64_t)a->window_s || now < u->window_start) {
+                if (u->suppressed)
+                        emit_suppressed(a, u);
+                u->window_start = now;
+                u->count = 0;
+        }
+        if (u->count >= a->per_uid) {
+                u->suppressed++;
+                return false;
+        }
+        u->count++;
+        return true;
+}
+
+void su_audit_flush(struct su_audit *a)
+{
+        int64_t now = su_now_boot();
+        pthread_mutex_lock(&a->lock);
+        for (size_t i = 0; i < SU_AUDIT_UID_SLOTS; i++) {
+                struct su_audit_uid *u = &a->uids[i];
+                if (u->used && u->suppressed && now - u->window_start >= (int64_t)a->window_s)
+                        emit_suppressed(a, u);
+        }
+        pthread_mutex_unlock(&a->lock);
+}
+
+void su_audit(const struct su_audit_req *rq, enum su_event ev, int priority, const char *message,
+              ...)
+{
+        struct su_audit *a = rq->audit;
         const char *keys[MAX_FIELDS], *vals[MAX_FIELDS];
         size_t n = 0;
         va_list ap;
@@ -193,63 +309,23 @@ void su_audit(enum su_event ev, int priority, const char *message, ...)
                 }
         }
         va_end(ap);
-        count_event(ev, keys, vals, n);
-        char latency[24];
-        if (carries_latency(ev) && n < MAX_FIELDS) {
+        count_event(rq, ev, keys, vals, n);
+        char latency[24], uid[24];
+        if (carries_latency(rq, ev) && n < MAX_FIELDS) {
                 snprintf(latency, sizeof(latency), "%llu",
-                         (unsigned long long)(su_metrics_now_us() - cur_arrival_us));
+                         (unsigned long long)(su_now_us() - rq->arrival_us));
                 keys[n] = "STEPUP_LATENCY_US";
                 vals[n] = latency;
                 n++;
         }
-
-        static struct buf b; /* single-threaded; 16 KiB off the stack */
-        b.n = 0;
-        if (use_journal) {
-                struct iovec iov[MAX_FIELDS + 4];
-                size_t m = 0, start = 0;
-                char head[64];
-#define FIELD_END()                                                                                \
-        do {                                                                                       \
-                iov[m++] = (struct iovec){.iov_base = b.p + start, .iov_len = b.n - start};        \
-                start = b.n;                                                                       \
-        } while (0)
-                add_str(&b, "MESSAGE=");
-                add_str(&b, message);
-                FIELD_END();
-                snprintf(head, sizeof(head), "MESSAGE_ID=%s", message_ids[ev]);
-                add_str(&b, head);
-                FIELD_END();
-                snprintf(head, sizeof(head), "PRIORITY=%d", priority);
-                add_str(&b, head);
-                FIELD_END();
-                add_str(&b, "STEPUP_EVENT=");
-                add_str(&b, event_names[ev]);
-                FIELD_END();
-                for (size_t i = 0; i < n; i++) {
-                        add_str(&b, keys[i]);
-                        add(&b, "=", 1);
-                        add_str(&b, vals[i]);
-                        FIELD_END();
-                }
-#undef FIELD_END
-                sd_journal_sendv(iov, (int)m);
-                return;
+        if (rq->type != 0 && rq->uid != 0 && n < MAX_FIELDS) {
+                snprintf(uid, sizeof(uid), "%u", (unsigned)rq->uid);
+                keys[n] = "STEPUP_CALLER_UID";
+                vals[n] = uid;
+                n++;
         }
-        add_str(&b, "stepupd: event=");
-        add_str(&b, event_names[ev]);
-        for (size_t i = 0; i < n; i++) {
-                add(&b, " ", 1);
-                for (const char *p = strncmp(keys[i], "STEPUP_", 7) == 0 ? keys[i] + 7 : keys[i];
-                     *p; p++) {
-                        char c = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
-                        add(&b, &c, 1);
-                }
-                add(&b, "=", 1);
-                put_value(&b, vals[i]);
-        }
-        add_str(&b, " msg=");
-        put_value(&b, message);
-        b.p[b.n++] = '\n'; /* add() always leaves room for it */
-        write_all(STDERR_FILENO, b.p, b.n);
+        pthread_mutex_lock(&a->lock);
+        if (!limited(rq, ev) || admit(a, rq->uid))
+                emit(a, ev, priority, message, keys, vals, n);
+        pthread_mutex_unlock(&a->lock);
 }

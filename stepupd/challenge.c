@@ -7,18 +7,10 @@
 #include <sys/random.h>
 #include <syslog.h>
 
-#include "answer.h"
-#include "audit.h"
+#include "clocks.h"
 #include "faults.h"
-#include "handlers.h"
-#include "recovery.h"
-#include "scope.h"
+#include "lockout.h"
 #include "secret.h"
-#include "secret_hash.h"
-#include "totp.h"
-
-/* Order in which the factors of a set are asked. */
-static const uint32_t ask_order[] = {SU_FACTOR_TOTP, SU_FACTOR_QUESTION, SU_FACTOR_RECOVERY};
 
 bool su_factor_sets_satisfied(const uint32_t *sets, size_t nsets, uint32_t have)
 {
@@ -28,324 +20,283 @@ bool su_factor_sets_satisfied(const uint32_t *sets, size_t nsets, uint32_t have)
         return false;
 }
 
-static void new_id(char out[33])
+static int new_id(char out[33])
 {
         uint8_t raw[16];
         if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
-                abort(); /* no randomness: stop rather than issue guessable ids */
+                return -EIO; /* no randomness: no guessable ids either */
         for (size_t i = 0; i < sizeof(raw); i++)
                 snprintf(out + 2 * i, 3, "%02x", raw[i]);
-}
-
-/* The next factor to ask: from the first set the user can complete, preferring sets that do
- * not spend a recovery code.  0 when no set can be completed. */
-static uint32_t next_factor(const struct su_challenge *ch)
-{
-        for (int pass = 0; pass < 2; pass++) {
-                for (size_t i = 0; i < ch->nsets; i++) {
-                        uint32_t s = ch->sets[i];
-                        if ((s & ch->enrolled) != s)
-                                continue;
-                        if (pass == 0 && (s & SU_FACTOR_RECOVERY))
-                                continue;
-                        for (size_t k = 0; k < sizeof(ask_order) / sizeof(ask_order[0]); k++)
-                                if ((s & ask_order[k]) && !(ch->proven & ask_order[k]))
-                                        return ask_order[k];
-                }
-        }
         return 0;
 }
 
-/* A recovery code typed at another factor's prompt counts when some set accepts it there. */
-static bool recovery_accepted(const struct su_challenge *ch)
+static bool spends(uint32_t set)
 {
-        if (!(ch->enrolled & SU_FACTOR_RECOVERY) || ch->current == SU_FACTOR_RECOVERY)
-                return false;
-        for (size_t i = 0; i < ch->nsets; i++)
-                if ((ch->sets[i] & SU_FACTOR_RECOVERY) &&
-                    ((ch->sets[i] & ~SU_FACTOR_RECOVERY) & ~ch->proven) == 0)
+        for (size_t i = 0; i < su_nfactors; i++)
+                if ((set & su_factors[i]->bit) && su_factors[i]->spends)
                         return true;
         return false;
 }
 
-/* Picks k of the user's enrolled questions at random (those still in the catalogue). */
-static int pick_questions(struct su_manager *m, struct su_challenge *ch)
+/* The next factor to ask: from the first set the user can complete, preferring sets that do
+ * not use anything up (a recovery code).  NULL when no set can be completed. */
+static const struct su_factor_ops *next_factor(const struct su_challenge *ch)
 {
-        struct su_answer_row rows[SU_QUESTIONS_PER_USER_MAX];
-        int n = su_store_questions_get(m->store, ch->user, rows, SU_QUESTIONS_PER_USER_MAX);
-        if (n < 0)
-                return n;
-        size_t avail = 0;
-        char ids[SU_QUESTIONS_PER_USER_MAX][33];
-        for (int i = 0; i < n; i++)
-                if (su_catalogue_find(m->questions, rows[i].qid))
-                        memcpy(ids[avail++], rows[i].qid, sizeof(ids[0]));
-        explicit_bzero(rows, sizeof(rows));
-        size_t k = m->cfg.questions_ask < SU_ASK_MAX ? m->cfg.questions_ask : SU_ASK_MAX;
-        if (avail < k)
-                return -ENOKEY;
-        /* Fisher-Yates with getrandom: the order and choice are not guessable. */
-        for (size_t i = avail - 1; i > 0; i--) {
-                uint32_t rnd;
-                if (getrandom(&rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-                        return -EIO;
-                size_t j = rnd % (i + 1);
-                char tmp[33];
-                memcpy(tmp, ids[i], 33);
-                memcpy(ids[i], ids[j], 33);
-                memcpy(ids[j], tmp, 33);
+        for (int pass = 0; pass < 2; pass++) {
+                for (size_t i = 0; i < ch->nsets; i++) {
+                        uint32_t s = ch->sets[i];
+                        if ((s & ch->enrolled) != s || (pass == 0 && spends(s)))
+                                continue;
+                        for (size_t k = 0; k < su_nfactors; k++)
+                                if ((s & su_factors[k]->bit) && !(ch->proven & su_factors[k]->bit))
+                                        return su_factors[k];
+                }
         }
-        for (size_t i = 0; i < k; i++)
-                memcpy(ch->qids[i], ids[i], 33);
-        ch->nq = k;
-        ch->qpos = 0;
+        return NULL;
+}
+
+/* A factor typed at another one's prompt (a recovery code at the TOTP prompt) counts when
+ * it is enrolled and some set is complete with it and what is proven. */
+static bool accepted_aside(const struct su_challenge *ch, const struct su_factor_ops *f)
+{
+        if (!f->offered_aside || f == ch->current || !(ch->enrolled & f->bit))
+                return false;
+        for (size_t i = 0; i < ch->nsets; i++)
+                if ((ch->sets[i] & f->bit) && ((ch->sets[i] & ~f->bit) & ~ch->proven) == 0)
+                        return true;
+        return false;
+}
+
+static const struct su_factor_ops *aside_of(const struct su_challenge *ch)
+{
+        for (size_t i = 0; i < su_nfactors; i++)
+                if (accepted_aside(ch, su_factors[i]))
+                        return su_factors[i];
+        return NULL;
+}
+
+static void drop_state(struct su_challenge *ch)
+{
+        if (ch->state && ch->current && ch->current->state_free)
+                ch->current->state_free(ch->state);
+        ch->state = NULL;
+}
+
+static void challenge_free(struct su_ctx *x, struct su_challenge *ch)
+{
+        if (!ch)
+                return;
+        drop_state(ch);
+        if (ch->counted)
+                su_limits_challenge_release(&x->limits, ch->user);
+        explicit_bzero(ch, sizeof(*ch));
+        free(ch);
+}
+
+void su_challenge_abandon(struct su_ctx *x, const struct su_audit_req *rq, struct su_session *s,
+                          const char *why)
+{
+        struct su_challenge *ch = s->pending;
+        if (!ch)
+                return;
+        s->pending = NULL;
+        su_audit(rq, SU_EV_ABANDON, LOG_NOTICE, "step-up challenge abandoned", "STEPUP_USER",
+                 ch->user, "STEPUP_SERVICE", ch->service, "STEPUP_RULE", ch->rule, "STEPUP_FACTOR",
+                 ch->current ? ch->current->name : NULL, "STEPUP_OUTCOME", "abandoned",
+                 "STEPUP_REASON", why, NULL);
+        challenge_free(x, ch);
+}
+
+/* Asks ch->current: a new id, the factor's prompt, the deadline. */
+static int ask(struct su_call *c, struct su_challenge *ch, const char *message,
+               struct su_reply *rep)
+{
+        int r = new_id(ch->id);
+        if (r < 0)
+                return r;
+        su_reply_clear(rep);
+        ch->aside = aside_of(ch);
+        r = ch->current->prompt(c, ch, rep);
+        if (r < 0)
+                return r;
+        ch->expires_boot = su_now_boot() + c->ctx->cfg.challenge_timeout;
+        rep->type = SU_REP_CHALLENGE;
+        snprintf(rep->challenge, sizeof(rep->challenge), "%s", ch->id);
+        snprintf(rep->factor, sizeof(rep->factor), "%s", ch->current->name);
+        snprintf(rep->rule, sizeof(rep->rule), "%s", ch->rule);
+        if (message)
+                snprintf(rep->message, sizeof(rep->message), "%s", message);
+        su_audit(&c->audit, SU_EV_CHALLENGE, LOG_INFO, "step-up challenge", "STEPUP_USER", ch->user,
+                 "STEPUP_SERVICE", ch->service, "STEPUP_RULE", ch->rule, "STEPUP_DECISION",
+                 "challenge", "STEPUP_FACTOR", ch->current->name, NULL);
         return 0;
 }
 
-static void reply_challenge(struct su_conn *c, struct su_challenge *ch, const char *message)
+/* Moves to the next factor that can be asked (its prompt may find it cannot: a question
+ * catalogue that changed); -ENOKEY when nothing is left. */
+static int advance(struct su_call *c, struct su_challenge *ch, const char *message,
+                   struct su_reply *rep)
 {
-        struct su_manager *m = c->m;
-        char prompt[512];
-        const char *factor = su_factor_name(ch->current);
-        new_id(ch->id);
-        ch->expires_boot = su_now_boot() + m->cfg.challenge_timeout;
-        if (ch->current == SU_FACTOR_TOTP)
-                snprintf(prompt, sizeof(prompt), "%s",
-                         recovery_accepted(ch) ? "Verification code (or a recovery code): "
-                                               : "Verification code: ");
-        else if (ch->current == SU_FACTOR_RECOVERY)
-                snprintf(prompt, sizeof(prompt), "Recovery code: ");
-        else {
-                const struct su_question *q = su_catalogue_find(m->questions, ch->qids[ch->qpos]);
-                snprintf(prompt, sizeof(prompt), "%s ", q ? q->text : "Security question:");
+        for (;;) {
+                drop_state(ch);
+                ch->current = next_factor(ch);
+                if (!ch->current)
+                        return -ENOKEY;
+                int r = ask(c, ch, message, rep);
+                if (r != -ENOKEY)
+                        return r;
+                ch->enrolled &= ~ch->current->bit; /* cannot be asked after all */
         }
-        su_audit(SU_EV_CHALLENGE, LOG_INFO, "step-up challenge", "STEPUP_USER", ch->user,
-                 "STEPUP_SERVICE", ch->service, "STEPUP_RULE", ch->rule, "STEPUP_DECISION",
-                 "challenge", "STEPUP_FACTOR", factor, NULL);
-        struct su_msg rep;
-        su_msg_init(&rep, SU_REP_CHALLENGE);
-        su_msg_put_str(&rep, SU_T_CHALLENGE, ch->id);
-        su_msg_put_str(&rep, SU_T_PROMPT, prompt);
-        su_msg_put_str(&rep, SU_T_FACTOR, factor);
-        su_msg_put_str(&rep, SU_T_RULE, ch->rule);
-        if (message)
-                su_msg_put_str(&rep, SU_T_MESSAGE, message);
-        su_conn_reply(c, &rep);
 }
 
-/* Moves to the next factor (or next question); false when nothing is left to ask. */
-static bool advance(struct su_manager *m, struct su_challenge *ch)
+int su_challenge_begin(struct su_call *c, const struct su_challenge_spec *spec,
+                       struct su_reply *rep)
 {
-        ch->current = next_factor(ch);
-        if (ch->current == SU_FACTOR_QUESTION && pick_questions(m, ch) < 0)
-                ch->current = 0;
-        return ch->current != 0;
-}
-
-int su_challenge_begin(struct su_conn *c, const struct su_challenge_spec *spec)
-{
-        struct su_manager *m = c->m;
+        if (su_call_must_defer(c))
+                return -EWOULDBLOCK;
         struct su_challenge *ch = calloc(1, sizeof(*ch));
         if (!ch)
                 return -ENOMEM;
         snprintf(ch->user, sizeof(ch->user), "%s", spec->user);
         snprintf(ch->service, sizeof(ch->service), "%s", spec->service);
         snprintf(ch->rule, sizeof(ch->rule), "%s", spec->rule);
-        snprintf(ch->scope_key, sizeof(ch->scope_key), "%s", spec->scope_key ? spec->scope_key : "");
+        snprintf(ch->scope_key, sizeof(ch->scope_key), "%s",
+                 spec->scope_key ? spec->scope_key : "");
         ch->local = !spec->scope_key;
         ch->nsets = spec->nsets < SU_FACTOR_SETS_MAX ? spec->nsets : SU_FACTOR_SETS_MAX;
         memcpy(ch->sets, spec->sets, ch->nsets * sizeof(ch->sets[0]));
-        if (su_store_enrolled(m->store, ch->user, &ch->enrolled) < 0 || !advance(m, ch)) {
+        ch->started_wall = su_now_wall();
+        int r = su_factors_enrolled(c, ch->user, &ch->enrolled);
+        if (r < 0) {
+                free(ch);
+                return r;
+        }
+        if (!next_factor(ch)) {
                 free(ch);
                 return -ENOKEY;
         }
-        su_conn_void_challenge(c, "replaced by a new request");
-        c->pending = ch;
-        reply_challenge(c, ch, spec->message);
+        if (su_limits_challenge_acquire(&c->ctx->limits, ch->user) < 0) {
+                free(ch);
+                return -EBUSY;
+        }
+        ch->counted = true;
+        r = advance(c, ch, spec->message, rep);
+        if (r < 0) {
+                su_reply_clear(rep);
+                challenge_free(c->ctx, ch);
+                return r;
+        }
+        su_challenge_abandon(c->ctx, &c->audit, c->session, "replaced by a new request");
+        c->session->pending = ch;
         return 0;
 }
 
-/* Verifies one answer for the current factor.  0 = proven; -EALREADY replay; -EACCES wrong.
- * A TOTP step or recovery code is consumed here; when this answer completes a set, the grant
- * (assurance row) is written in the same transaction. */
-static int check_answer(struct su_manager *m, struct su_challenge *ch, const char *answer,
-                        uint32_t *proved, bool *completed)
+/* Which factor answers: the current one, or one offered aside whose answer this looks like
+ * (and the current factor's does not). */
+static const struct su_factor_ops *answering(struct su_call *c, struct su_challenge *ch,
+                                             const char *answer)
 {
-        int64_t now = su_now_wall(), boot = su_now_boot();
-        struct su_assurance a = {.verified_at = now, .verified_boot = boot, .last_seen_at = now,
-                                 .last_seen_boot = boot};
-        memcpy(a.boot_id, m->boot_id, sizeof(a.boot_id));
-        const char *key = ch->local ? NULL : ch->scope_key;
-        int r;
-
-        char tag[SU_RECOVERY_TAG_LEN + 1], secret[SU_RECOVERY_SECRET_LEN + 1];
-        bool as_recovery = ch->current == SU_FACTOR_RECOVERY ||
-                           (recovery_accepted(ch) && (su_recovery_parse(answer, tag, secret) == 0 ||
-                                                      su_recovery_is_scratch(answer)));
-        if (ch->current == SU_FACTOR_TOTP && as_recovery) {
-                /* An all-digit answer of the TOTP length is always a TOTP code. */
-                struct su_totp_row t;
-                if (su_store_totp_get(m->store, ch->user, &t) == 0 &&
-                    strlen(answer) == t.params.digits)
-                        as_recovery = false;
-                explicit_bzero(&t, sizeof(t));
-        }
-        if (as_recovery) {
-                *proved = SU_FACTOR_RECOVERY;
-                *completed = su_factor_sets_satisfied(ch->sets, ch->nsets,
-                                                      ch->proven | SU_FACTOR_RECOVERY);
-                a.factors = ch->proven | SU_FACTOR_RECOVERY;
-                struct su_recovery_row row;
-                bool ok = false, used = false;
-                if (su_recovery_parse(answer, tag, secret) == 0) {
-                        int g = su_store_recovery_get(m->store, ch->user, tag, &row);
-                        ok = (g == 0 || g == -EALREADY) && su_hash_check(secret, row.hash);
-                        used = ok && g == -EALREADY;
-                } else if (su_recovery_is_scratch(answer)) {
-                        for (int i = 0; i < SU_RECOVERY_CODES_MAX && !ok; i++) {
-                                snprintf(tag, sizeof(tag), "s%03d", i);
-                                int g = su_store_recovery_get(m->store, ch->user, tag, &row);
-                                ok = (g == 0 || g == -EALREADY) && su_hash_check(answer, row.hash);
-                                used = ok && g == -EALREADY;
-                        }
-                }
-                explicit_bzero(secret, sizeof(secret));
-                if (used)
-                        return -EALREADY;
-                if (!ok)
-                        return -EACCES;
-                su_fault_point("before-commit");
-                return su_store_recovery_consume(m->store, ch->user, tag, now,
-                                                 *completed ? key : NULL, &a);
-        }
-        if (ch->current == SU_FACTOR_TOTP) {
-                *proved = SU_FACTOR_TOTP;
-                *completed = su_factor_sets_satisfied(ch->sets, ch->nsets,
-                                                      ch->proven | SU_FACTOR_TOTP);
-                a.factors = ch->proven | SU_FACTOR_TOTP;
-                struct su_totp_row t;
-                int64_t step;
-                if (su_store_totp_get(m->store, ch->user, &t) < 0 || !t.active)
-                        return -EACCES;
-                r = su_totp_verify(t.secret, t.secret_len, &t.params, now, answer, t.last_step,
-                                   &step);
-                explicit_bzero(&t, sizeof(t));
-                if (r == -EINVAL)
-                        r = -EACCES;
-                if (r < 0)
-                        return r;
-                /* Durable before the answer goes out: a crash after this keeps the step used. */
-                su_fault_point("before-commit");
-                return su_store_commit_totp(m->store, ch->user, step, *completed ? key : NULL, &a);
-        }
-        /* A security question. */
-        struct su_answer_row rows[SU_QUESTIONS_PER_USER_MAX];
-        char norm[SU_ANSWER_NORM_MAX + 1];
-        int n = su_store_questions_get(m->store, ch->user, rows, SU_QUESTIONS_PER_USER_MAX);
-        bool ok = false;
-        if (n > 0 && su_normalize_answer(answer, norm, sizeof(norm)) == 0)
-                for (int i = 0; i < n; i++)
-                        if (strcmp(rows[i].qid, ch->qids[ch->qpos]) == 0)
-                                ok = su_hash_check(norm, rows[i].hash);
-        explicit_bzero(norm, sizeof(norm));
-        explicit_bzero(rows, sizeof(rows));
-        if (!ok)
-                return -EACCES;
-        ch->qpos++;
-        *proved = ch->qpos >= ch->nq ? SU_FACTOR_QUESTION : 0;
-        *completed = *proved && su_factor_sets_satisfied(ch->sets, ch->nsets,
-                                                         ch->proven | SU_FACTOR_QUESTION);
-        a.factors = ch->proven | SU_FACTOR_QUESTION;
-        su_fault_point("before-commit");
-        return *completed ? su_store_grant(m->store, ch->user, key, &a) : 0;
+        const struct su_factor_ops *aside = aside_of(ch);
+        if (aside && aside->claims && aside->claims(c, ch, answer) &&
+            !(ch->current->claims && ch->current->claims(c, ch, answer)))
+                return aside;
+        return ch->current;
 }
 
-static void reply_allow(struct su_conn *c, const struct su_challenge *ch)
+int su_challenge_answer(struct su_call *c, const char *id, const char *answer, struct su_reply *rep)
 {
-        struct su_msg rep;
-        su_msg_init(&rep, SU_REP_ALLOW);
-        su_msg_put_str(&rep, SU_T_RULE, ch->rule);
-        su_conn_reply(c, &rep);
-}
-
-void su_challenge_answer(struct su_conn *c, struct su_msg *req)
-{
-        struct su_manager *m = c->m;
-        const char *id = su_msg_str(req, SU_T_CHALLENGE);
-        const char *answer = su_msg_str(req, SU_T_ANSWER);
-        struct su_challenge *ch = c->pending;
-        /* This challenge round is spent by this answer whatever happens next. */
-        c->pending = NULL;
+        struct su_session *s = c->session;
+        struct su_challenge *ch = s->pending;
         if (!ch || !id || !answer || !su_ct_equal(id, strlen(id), ch->id, strlen(ch->id))) {
-                su_reply_deny(c, "no such challenge on this connection", NULL, 0);
-                goto out;
+                /* Spent all the same: a wrong id is no second chance. */
+                s->pending = NULL;
+                challenge_free(c->ctx, ch);
+                su_reply_deny(rep, "no such challenge on this connection", NULL, 0);
+                return 0;
         }
+        const struct su_factor_ops *f = answering(c, ch, answer);
+        if (!c->in_pool && (f->slow_verify || c->db->store->ops->blocking))
+                return -EWOULDBLOCK; /* nothing spent: the pool runs it again */
+        /* This round is spent by this answer whatever happens next. */
+        s->pending = NULL;
         if (su_now_boot() > ch->expires_boot) {
-                su_audit(SU_EV_ABANDON, LOG_NOTICE, "answer after the challenge expired",
-                         "STEPUP_USER", ch->user, "STEPUP_OUTCOME", "abandoned", NULL);
-                su_reply_deny(c, "the challenge expired", ch->rule, 0);
+                su_audit(&c->audit, SU_EV_ABANDON, LOG_NOTICE, "answer after the challenge expired",
+                         "STEPUP_USER", ch->user, "STEPUP_FACTOR", ch->current->name,
+                         "STEPUP_OUTCOME", "abandoned", NULL);
+                su_reply_deny(rep, "the challenge expired", ch->rule, 0);
                 goto out;
         }
-        if (su_deny_if_locked(c, ch->user, ch->rule))
-                goto out;
-        struct su_failures f;
+        if (f->slow_verify) {
+                unsigned wait;
+                if (su_limits_cost(&c->ctx->limits, c->peer.uid, 1, &wait) < 0) {
+                        char text[128];
+                        snprintf(text, sizeof(text),
+                                 "too many requests: wait %u seconds before trying again", wait);
+                        su_reply_deny(rep, text, ch->rule, wait);
+                        goto out;
+                }
+        }
         su_fault_point("before-attempt");
-        if (su_store_note_attempt(m->store, ch->user, su_now_wall(), m->cfg.rate_window, &f) < 0) {
-                su_reply_deny(c, "step-up unavailable: cannot record the attempt", ch->rule, 0);
+        int r = su_lockout_admit(c, ch->user, ch->rule, rep);
+        if (r != 0) {
+                if (r < 0)
+                        su_reply_deny(rep, "step-up unavailable: cannot record the attempt",
+                                      ch->rule, 0);
                 goto out;
         }
         su_fault_point("after-attempt");
-        uint32_t proved = 0;
-        bool completed = false;
-        const char *factor = su_factor_name(ch->current);
-        int r = check_answer(m, ch, answer, &proved, &completed);
+
+        /* The grant goes with the proof that completes a set, in the same transaction. */
+        struct su_grant grant = {.scope_key = ch->scope_key};
+        int64_t now = su_now_wall(), boot = su_now_boot();
+        grant.a = (struct su_assurance){.factors = ch->proven | f->bit,
+                                        .verified_at = now,
+                                        .verified_boot = boot,
+                                        .last_seen_at = now,
+                                        .last_seen_boot = boot};
+        memcpy(grant.a.boot_id, c->ctx->boot_id, sizeof(grant.a.boot_id));
+        bool completes = su_factor_sets_satisfied(ch->sets, ch->nsets, ch->proven | f->bit);
+        bool done = false;
+        su_fault_point("before-commit");
+        r = f->verify(c, ch, answer, completes && !ch->local ? &grant : NULL, &done);
         if (r == 0) {
                 su_fault_point("after-commit-before-reply");
-                const char *pf = su_factor_name(proved ? proved : ch->current);
-                ch->proven |= proved;
-                su_audit(SU_EV_VERIFY_OK, LOG_INFO,
-                         proved == SU_FACTOR_RECOVERY ? "recovery code used" : "factor verified",
-                         "STEPUP_USER", ch->user, "STEPUP_SERVICE", ch->service, "STEPUP_RULE",
-                         ch->rule, "STEPUP_FACTOR", pf, "STEPUP_OUTCOME", "success",
-                         "STEPUP_DECISION", completed ? "allow" : "challenge", NULL);
-                if (completed) {
+                if (done)
+                        ch->proven |= f->bit;
+                bool complete = done && completes;
+                su_audit(&c->audit, SU_EV_VERIFY_OK, LOG_INFO,
+                         f->spends ? "recovery code used" : "factor verified", "STEPUP_USER",
+                         ch->user, "STEPUP_SERVICE", ch->service, "STEPUP_RULE", ch->rule,
+                         "STEPUP_FACTOR", f->name, "STEPUP_OUTCOME", "success", "STEPUP_DECISION",
+                         complete ? "allow" : "challenge", NULL);
+                if (complete) {
                         if (ch->local)
-                                c->local_proof_until = su_now_boot() + 300;
-                        reply_allow(c, ch);
+                                s->local_proof_until = su_now_boot() + 300;
+                        su_reply_allow(rep, ch->rule);
                         goto out;
                 }
-                /* More to prove: the next question of this factor, or the next factor. */
-                if ((ch->current == SU_FACTOR_QUESTION && ch->qpos < ch->nq) || advance(m, ch)) {
-                        c->pending = ch;
-                        reply_challenge(c, ch, NULL);
-                        return;
+                /* More to prove: another round of this factor, or the next factor. */
+                if (!done)
+                        r = ask(c, ch, NULL, rep);
+                else
+                        r = advance(c, ch, NULL, rep);
+                if (r == 0) {
+                        s->pending = ch;
+                        return 0;
                 }
-                su_reply_deny(c, "no enrolled factor can complete this step-up", ch->rule, 0);
+                su_reply_deny(rep, "no enrolled factor can complete this step-up", ch->rule, 0);
                 goto out;
         }
-        char text[300];
-        /* Name what was tried: a recovery code typed at the TOTP prompt is a recovery try. */
-        uint32_t tried = proved == SU_FACTOR_RECOVERY ? SU_FACTOR_RECOVERY : ch->current;
-        factor = su_factor_name(tried);
+        char text[400];
         su_fault_point("before-failure");
-        if (r == -EALREADY)
-                su_count_failure(c, ch->user, ch->rule, factor,
-                                 tried == SU_FACTOR_TOTP ? "verification code already used"
-                                                         : "recovery code already used",
-                                 text, sizeof(text));
-        else if (r == -EACCES)
-                su_count_failure(c, ch->user, ch->rule, factor,
-                                 tried == SU_FACTOR_TOTP       ? "wrong verification code"
-                                 : tried == SU_FACTOR_QUESTION ? "wrong answer"
-                                                               : "wrong recovery code",
-                                 text, sizeof(text));
+        if (r == -EALREADY || r == -EACCES)
+                su_lockout_failure(c, ch->user, ch->rule, f->name,
+                                   r == -EALREADY ? f->replay : f->wrong, text, sizeof(text));
         else
                 snprintf(text, sizeof(text), "step-up unavailable: %s", strerror(-r));
         su_fault_point("after-failure-before-reply");
-        su_reply_deny(c, text, ch->rule, 0);
+        su_reply_deny(rep, text, ch->rule, 0);
 out:
-        if (ch) {
-                explicit_bzero(ch, sizeof(*ch));
-                free(ch);
-        }
+        challenge_free(c->ctx, ch);
+        return 0;
 }

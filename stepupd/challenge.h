@@ -1,12 +1,16 @@
 /* The challenge engine: picks the factors that satisfy a rule, asks them one at a time on
- * the connection, verifies each answer and, once a factor set is complete, records the
- * grant.  Used by DECIDE/VERIFY (assurance for a scope) and by the user verbs that need a
- * fresh proof (re-enrolment, removal: "local" challenges that grant nothing). */
+ * the connection, verifies each answer and, once a factor set is complete, records the grant.
+ * Used by DECIDE/GATE/VERIFY (assurance for a scope) and by the user verbs that need a fresh
+ * proof (re-enrolment, removal: "local" challenges that grant nothing).  It knows factors
+ * only through su_factors[] (factor.h). */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "manager.h"
+#include "call.h"
+#include "challenge_data.h"
+#include "factors.h"
+#include "policy.h"
 
 struct su_challenge_spec {
         const char *user;
@@ -16,16 +20,23 @@ struct su_challenge_spec {
         const uint32_t *sets;
         size_t nsets;
         const char *message; /* shown with the first prompt, may be NULL */
-        const char *command; /* for the audit trail, may be NULL */
 };
 
-/* Starts a challenge and replies CHALLENGE.  Returns 0, or -ENOKEY when the user has no
- * enrolled factor set that satisfies the rule (nothing is replied then), or -ENOMEM. */
-int su_challenge_begin(struct su_conn *c, const struct su_challenge_spec *spec);
+/* Starts a challenge on the call's connection and fills rep with CHALLENGE.  -ENOKEY when
+ * the user has no enrolled factor set that satisfies the rule, -EBUSY when the user has too
+ * many challenges open, -EWOULDBLOCK when it must run on the pool; nothing replied then. */
+int su_challenge_begin(struct su_call *c, const struct su_challenge_spec *spec,
+                       struct su_reply *rep);
 
-/* Handles the answer to the connection's pending challenge (a VERIFY) and replies:
- * CHALLENGE for the next factor, ALLOW when a set is complete, DENY otherwise. */
-void su_challenge_answer(struct su_conn *c, struct su_msg *req);
+/* The answer to the connection's pending challenge: CHALLENGE for the next round, ALLOW when a
+ * set is complete, DENY otherwise.  -EWOULDBLOCK (nothing spent) when it must run on the
+ * pool. */
+int su_challenge_answer(struct su_call *c, const char *id, const char *answer,
+                        struct su_reply *rep);
+
+/* Ends a session's pending challenge (replaced, timed out, connection closed), audited. */
+void su_challenge_abandon(struct su_ctx *x, const struct su_audit_req *rq, struct su_session *s,
+                          const char *why);
 
 /* True when some set is a subset of have. */
 bool su_factor_sets_satisfied(const uint32_t *sets, size_t nsets, uint32_t have);

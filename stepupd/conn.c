@@ -1,5 +1,7 @@
-/* One client connection: framing, peer credentials, idle timeout, reply queue. */
+#include "conn.h"
+
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,45 +9,42 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "audit.h"
+#include "clocks.h"
 #include "faults.h"
-#include "manager.h"
-#include "metrics.h"
-#include "scope.h"
+
+static const char *const sock_names[2] = {"pam", "user"};
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata);
 
 static int arm_timer(struct su_conn *c)
 {
-        unsigned secs = c->pending ? c->m->cfg.challenge_timeout : c->m->cfg.idle_timeout;
+        const struct su_config *cfg = &c->l->ctx->cfg;
+        unsigned secs = c->session.pending ? cfg->challenge_timeout : cfg->idle_timeout;
         uint64_t usec = (uint64_t)secs * 1000000ULL;
         if (c->timer)
                 return sd_event_source_set_time_relative(c->timer, usec) < 0
                            ? -EIO
                            : sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
-        return sd_event_add_time_relative(c->m->event, &c->timer, CLOCK_MONOTONIC, usec, 0,
+        return sd_event_add_time_relative(c->l->event, &c->timer, CLOCK_MONOTONIC, usec, 0,
                                           on_timeout, c);
 }
 
-void su_conn_void_challenge(struct su_conn *c, const char *why)
+static void job_free(struct su_job *j)
 {
-        if (!c->pending)
+        if (!j)
                 return;
-        su_audit(SU_EV_ABANDON, LOG_NOTICE, "step-up challenge abandoned", "STEPUP_USER",
-                 c->pending->user, "STEPUP_SERVICE", c->pending->service, "STEPUP_RULE",
-                 c->pending->rule, "STEPUP_FACTOR", su_factor_name(c->pending->current),
-                 "STEPUP_OUTCOME", "abandoned", "STEPUP_REASON", why, NULL);
-        explicit_bzero(c->pending, sizeof(*c->pending));
-        free(c->pending);
-        c->pending = NULL;
+        su_job_release(j);
+        free(j);
 }
 
 void su_conn_free(struct su_conn *c)
 {
         if (!c)
                 return;
-        su_conn_void_challenge(c, "connection closed before an answer");
+        struct su_loop *l = c->l;
+        su_dispatch_session_end(l->ctx, &c->session, "connection closed before an answer");
+        job_free(c->job);
         sd_event_source_disable_unref(c->io);
         sd_event_source_disable_unref(c->timer);
         if (c->fd >= 0)
@@ -53,15 +52,62 @@ void su_conn_free(struct su_conn *c)
         if (c->prev)
                 c->prev->next = c->next;
         else
-                c->m->conns = c->next;
+                l->conns = c->next;
         if (c->next)
                 c->next->prev = c->prev;
-        c->m->n_conns--;
-        explicit_bzero(c->in, sizeof(c->in));
+        su_limits_conn_close(&l->ctx->limits, c->kind == SU_SOCK_PAM, c->uid);
+        explicit_bzero(c->in, c->in_len);
+        explicit_bzero(c->out, c->out_len);
         free(c);
 }
 
-int su_conn_accept(struct su_manager *m, int listen_fd, enum su_sock_kind kind)
+void su_conn_close(struct su_conn *c, const char *why)
+{
+        if (c->job) {
+                /* The pool still uses the connection's session: free it when the job is back. */
+                c->gone = true;
+                sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
+                sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
+                return;
+        }
+        if (why)
+                su_dispatch_session_end(c->l->ctx, &c->session, why);
+        su_conn_free(c);
+}
+
+/* At capacity: say so before closing, so the caller can tell "busy" from "not running". */
+static void refuse_busy(int fd, const char *why)
+{
+        struct su_reply r = {0};
+        struct su_msg *m = malloc(sizeof(*m));
+        uint8_t out[512];
+        size_t len;
+        su_reply_error(&r, EBUSY, why);
+        if (m && su_reply_encode(&r, m) == 0 && su_msg_encode(m, out, sizeof(out), &len) == 0)
+                (void)send(fd, out, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        free(m);
+        close(fd);
+}
+
+static void log_refused(struct su_loop *l, enum su_sock_kind kind, const char *why)
+{
+        /* Anyone can provoke this on the user socket: one line per socket per loop per 10 s
+         * with the count, so a flood cannot flood the journal. */
+        int64_t now = su_now_boot();
+        l->refused[kind]++;
+        if (l->refused_logged[kind] && now - l->refused_logged[kind] < 10)
+                return;
+        char n[32];
+        snprintf(n, sizeof(n), "%llu", l->refused[kind]);
+        struct su_audit_req rq = {.audit = &l->ctx->audit};
+        su_audit(&rq, SU_EV_ERROR, LOG_WARNING, "connection refused: too many connections",
+                 "STEPUP_SOCKET", sock_names[kind], "STEPUP_REFUSED", n, "STEPUP_REASON", why,
+                 NULL);
+        l->refused[kind] = 0;
+        l->refused_logged[kind] = now;
+}
+
+int su_conn_accept(struct su_loop *l, int listen_fd, enum su_sock_kind kind)
 {
         int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0) {
@@ -71,53 +117,56 @@ int su_conn_accept(struct su_manager *m, int listen_fd, enum su_sock_kind kind)
                  * (the listening socket stays readable, so retrying at once would spin). */
                 if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
                         return -ENFILE;
-                return -errno;
+                return 0;
         }
-        /* Anyone may connect to the user socket: it may fill at most 3/4 of the slots, so
-         * a flood there never takes the last ones from the PAM socket (root's decisions). */
-        unsigned cap = m->cfg.max_connections;
-        if (kind == SU_SOCK_USER)
-                cap -= cap / 4;
-        if (m->n_conns >= cap) {
-                /* Over the cap: refuse at once rather than queue work we cannot bound. */
-                close(fd);
-                return -EMFILE;
-        }
+        struct su_audit_req rq = {.audit = &l->ctx->audit};
         struct ucred cred;
         socklen_t len = sizeof(cred);
         /* No credentials, no service: a failed lookup must never read as uid 0. */
         if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || len != sizeof(cred) ||
             cred.pid <= 0 || cred.uid == (uid_t)-1) {
                 close(fd);
-                return -EACCES;
+                su_audit(&rq, SU_EV_ERROR, LOG_WARNING, "connection refused: no peer credentials",
+                         "STEPUP_SOCKET", sock_names[kind], NULL);
+                return 0;
         }
         if (kind == SU_SOCK_PAM && cred.uid != 0) {
                 close(fd); /* the PAM socket serves only uid 0 */
-                return -EPERM;
+                su_audit(&rq, SU_EV_ERROR, LOG_WARNING,
+                         "connection refused: PAM socket peer is not root", "STEPUP_SOCKET",
+                         sock_names[kind], NULL);
+                return 0;
         }
-        struct su_conn *c = calloc(1, sizeof(*c));
+        const char *why = NULL;
+        if (su_limits_conn_open(&l->ctx->limits, kind == SU_SOCK_PAM, cred.uid, &why) < 0) {
+                refuse_busy(fd, why);
+                log_refused(l, kind, why);
+                return 0;
+        }
+        struct su_conn *c = malloc(sizeof(*c));
         if (!c) {
-                close(fd);
-                return -ENOMEM;
+                su_limits_conn_close(&l->ctx->limits, kind == SU_SOCK_PAM, cred.uid);
+                refuse_busy(fd, "out of memory");
+                return 0;
         }
-        c->m = m;
+        memset(c, 0, offsetof(struct su_conn, in));
+        c->prev = c->next = NULL;
+        c->l = l;
         c->fd = fd;
         c->kind = kind;
         c->uid = cred.uid;
         c->gid = cred.gid;
         c->pid = cred.pid;
-        c->next = m->conns;
-        if (m->conns)
-                m->conns->prev = c;
-        m->conns = c;
-        m->n_conns++;
-        int r = sd_event_add_io(m->event, &c->io, fd, EPOLLIN, on_io, c);
+        c->in_len = c->out_len = c->out_pos = 0;
+        c->next = l->conns;
+        if (l->conns)
+                l->conns->prev = c;
+        l->conns = c;
+        int r = sd_event_add_io(l->event, &c->io, fd, EPOLLIN, on_io, c);
         if (r >= 0)
                 r = arm_timer(c);
-        if (r < 0) {
+        if (r < 0)
                 su_conn_free(c);
-                return r;
-        }
         return 0;
 }
 
@@ -136,104 +185,118 @@ static int flush_out(struct su_conn *c)
                 c->out_pos += (size_t)n;
         }
         su_fault_point("after-reply-sent");
+        explicit_bzero(c->out, c->out_len);
         c->out_len = c->out_pos = 0;
         if (c->close_after_write)
                 return -ECONNRESET;
         return sd_event_source_set_io_events(c->io, EPOLLIN);
 }
 
-int su_conn_reply(struct su_conn *c, const struct su_msg *rep)
+/* The job is answered: its reply into the output buffer, the job gone. */
+static int finish(struct su_conn *c, struct su_job *j)
 {
-        if (c->out_len != 0)
-                return -EBUSY; /* one request at a time: the previous reply is still queued */
-        int r = su_msg_encode(rep, c->out, sizeof(c->out), &c->out_len);
+        struct su_msg *out = malloc(sizeof(*out));
+        int r = -ENOMEM;
+        if (out) {
+                su_dispatch_end(j, out);
+                r = su_msg_encode(out, c->out, sizeof(c->out), &c->out_len);
+                su_msg_wipe(out);
+                free(out);
+        }
+        c->out_pos = 0;
+        c->close_after_write = j->close_after;
+        job_free(j);
         if (r < 0)
                 return r;
-        c->out_pos = 0;
-        return 0;
+        r = arm_timer(c);
+        return r < 0 ? r : flush_out(c);
 }
 
-static void reply_error(struct su_conn *c, int err, const char *text)
+static void pool_run(struct su_pool_item *it, void *thread_data)
 {
-        struct su_msg rep;
-        su_msg_init(&rep, SU_REP_ERROR);
-        su_msg_put_u32(&rep, SU_T_ERRNO, (uint32_t)err);
-        su_msg_put_str(&rep, SU_T_MESSAGE, text);
-        su_conn_reply(c, &rep);
-        c->close_after_write = true;
+        struct su_conn *c = (struct su_conn *)((char *)it - offsetof(struct su_conn, ticket));
+        su_dispatch_run(c->job, thread_data, true);
 }
 
-/* The type of the reply the handler queued (payload byte 2), 0 when none. */
-static uint8_t queued_type(const struct su_conn *c)
+/* Sends the job to the pool; at the caller's share or the queue's end, answers busy. */
+static int to_pool(struct su_conn *c, struct su_job *j)
 {
-        return c->out_len > SU_FRAME_HDR + 2 ? c->out[SU_FRAME_HDR + 2] : 0;
-}
-
-/* One request: the handler, then its latency (arrival to reply queued) and, for DECIDE, the
- * decision its reply carries.  Verification outcomes are counted from audit events. */
-static void dispatch(struct su_conn *c, struct su_msg *req, uint64_t arrival_us)
-{
-        uint8_t type = req->type;
-        char service[SU_METRICS_NAME_MAX + 1] = "", factor[SU_METRICS_NAME_MAX + 1] = "";
-        /* GATE's service is fixed by the daemon, never taken from the message. */
-        const char *s = type == SU_REQ_GATE ? "sshd-command" : su_msg_str(req, SU_T_SERVICE);
-        snprintf(service, sizeof(service), "%s", s ? s : "");
-        if (type == SU_REQ_VERIFY && c->pending) {
-                /* The answer's service and factor are the pending challenge's. */
-                const char *f = su_factor_name(c->pending->current);
-                snprintf(service, sizeof(service), "%s", c->pending->service);
-                snprintf(factor, sizeof(factor), "%s", f ? f : "");
+        c->job = j;
+        c->ticket = (struct su_pool_item){
+            .run = pool_run, .done = &c->l->box, .uid = c->uid, .urgent = c->kind == SU_SOCK_PAM};
+        if (su_pool_submit(c->l->pool, &c->ticket) == 0) {
+                /* Nothing more is read until the reply: one request at a time. */
+                sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
+                return sd_event_source_set_io_events(c->io, 0);
         }
-        su_audit_request_begin(type, arrival_us, *service ? service : NULL,
-                               *factor ? factor : NULL);
-        su_handle_request(c, req);
-        su_audit_request_end();
-        uint64_t us = su_metrics_now_us() - arrival_us;
-        struct su_metrics *m = su_metrics();
-        if (type == SU_REQ_DECIDE || type == SU_REQ_GATE) {
-                su_metrics_latency(m, SU_MH_DECIDE, us);
-                uint8_t rt = queued_type(c);
-                if (rt == SU_REP_ALLOW || rt == SU_REP_DENY || rt == SU_REP_CHALLENGE)
-                        su_metrics_decision(m, s ? service : NULL,
-                                            rt == SU_REP_ALLOW  ? SU_MD_ALLOW
-                                            : rt == SU_REP_DENY ? SU_MD_DENY
-                                                                : SU_MD_CHALLENGE);
-        } else if (type == SU_REQ_VERIFY) {
-                su_metrics_latency(m, SU_MH_VERIFY, us);
-        }
+        c->job = NULL;
+        su_dispatch_busy(j, "stepupd busy: too many requests at once, try again");
+        return finish(c, j);
 }
 
-/* Reads what is there; dispatches once a whole frame has arrived. */
+void su_conn_job_done(struct su_conn *c)
+{
+        struct su_job *j = c->job;
+        c->job = NULL;
+        if (c->gone) {
+                job_free(j);
+                su_conn_close(c, "connection closed before an answer");
+                return;
+        }
+        if (finish(c, j) < 0)
+                su_conn_close(c, "connection closed before an answer");
+}
+
+/* A whole frame is in: decode, dispatch, answer (or hand to the pool). */
+static int handle_frame(struct su_conn *c, size_t plen, uint64_t arrival_us)
+{
+        struct su_job *j = malloc(sizeof(*j));
+        if (!j)
+                return -ENOMEM;
+        struct su_loop *l = c->l;
+        su_job_init(j, l->ctx, &c->session, c->kind, c->uid, c->gid, c->pid, arrival_us);
+        int r = su_msg_decode(c->in + SU_FRAME_HDR, plen, &j->msg);
+        explicit_bzero(c->in, c->in_len);
+        c->in_len = 0;
+        enum su_step step = SU_STEP_DONE;
+        if (r < 0) {
+                su_msg_init(&j->msg, 0);
+                su_dispatch_malformed(j);
+        } else {
+                step = su_dispatch_begin(j);
+                if (step == SU_STEP_RUN)
+                        step = su_dispatch_run(j, &l->db, false);
+        }
+        if (step == SU_STEP_POOL)
+                return to_pool(c, j);
+        return finish(c, j);
+}
+
+/* Reads what is there; handles a frame once it has all arrived. */
 static int read_in(struct su_conn *c)
 {
-        uint64_t arrival_us = su_metrics_now_us();
+        uint64_t arrival_us = su_now_us();
         for (;;) {
                 size_t want;
                 if (c->in_len < SU_FRAME_HDR) {
                         want = SU_FRAME_HDR - c->in_len;
                 } else {
                         size_t plen;
-                        int r = su_frame_len(c->in, &plen);
-                        if (r < 0) {
-                                reply_error(c, EMSGSIZE, "message too large");
-                                return 0;
+                        if (su_frame_len(c->in, &plen) < 0) {
+                                struct su_job *j = malloc(sizeof(*j));
+                                if (!j)
+                                        return -ENOMEM;
+                                su_job_init(j, c->l->ctx, &c->session, c->kind, c->uid, c->gid,
+                                            c->pid, arrival_us);
+                                su_msg_init(&j->msg, 0);
+                                su_reply_error(&j->reply, EMSGSIZE, "message too large");
+                                j->close_after = true;
+                                c->in_len = 0;
+                                return finish(c, j);
                         }
                         want = SU_FRAME_HDR + plen - c->in_len;
-                        if (want == 0) {
-                                struct su_msg *req = malloc(sizeof(*req));
-                                if (!req)
-                                        return -ENOMEM;
-                                r = su_msg_decode(c->in + SU_FRAME_HDR, plen, req);
-                                explicit_bzero(c->in, c->in_len);
-                                c->in_len = 0;
-                                if (r < 0)
-                                        reply_error(c, EBADMSG, "malformed message");
-                                else
-                                        dispatch(c, req, arrival_us);
-                                su_msg_wipe(req);
-                                free(req);
-                                return arm_timer(c);
-                        }
+                        if (want == 0)
+                                return handle_frame(c, plen, arrival_us);
                 }
                 ssize_t n = recv(c->fd, c->in + c->in_len, want, MSG_DONTWAIT);
                 if (n == 0)
@@ -253,22 +316,29 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
         struct su_conn *c = userdata;
         int r = 0;
-
+        if (c->job) {
+                /* On the pool: nothing is read or written until it is back; a hang-up (which
+                 * epoll reports even with no events asked for) closes it then. */
+                if (revents & (EPOLLHUP | EPOLLERR))
+                        su_conn_close(c, NULL);
+                return 0;
+        }
         if ((revents & EPOLLIN) && c->out_len == 0)
                 r = read_in(c);
         else if (revents & (EPOLLHUP | EPOLLERR))
                 r = -ECONNRESET;
-        if (r >= 0 && c->out_len > 0)
+        else if ((revents & EPOLLOUT) && c->out_len > 0)
                 r = flush_out(c);
         if (r < 0)
-                su_conn_free(c);
+                su_conn_close(c, "connection closed before an answer");
         return 0;
 }
 
 static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 {
         struct su_conn *c = userdata;
-        su_conn_void_challenge(c, c->pending ? "challenge timed out" : "idle");
-        su_conn_free(c);
+        if (c->job)
+                return 0; /* the job's end re-arms the timer */
+        su_conn_close(c, c->session.pending ? "challenge timed out" : "idle");
         return 0;
 }

@@ -1,155 +1,152 @@
-/* DECIDE: policy, assurance lookup, challenge. */
+#include "decide.h"
+
 #include <errno.h>
-#include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <syslog.h>
 
-#include "audit.h"
 #include "challenge.h"
-#include "gate.h"
-#include "handlers.h"
-#include "manager.h"
-#include "names.h"
-#include "remote.h"
-#include "request.h"
-#include "scope.h"
-#include "secret.h"
-#include "totp.h"
+#include "clocks.h"
+#include "lockout.h"
 
-
-void su_handle_decide(struct su_conn *c, const struct su_msg *req)
+void su_rule_name(const struct su_decision *d, char *out, size_t size)
 {
-        if (!su_is_root_pam(c)) {
-                su_reply_error(c, EPERM, "decisions are only for root on the PAM socket");
-                return;
-        }
-        struct su_request_ctx ctx;
-        const char *what = "request";
-        int r = su_request_build(&ctx, req, &what);
-        if (r < 0) {
-                char text[128];
-                snprintf(text, sizeof(text), "invalid %s: %s", what, strerror(-r));
-                su_request_done(&ctx);
-                su_audit(SU_EV_DECISION, LOG_WARNING, text, "STEPUP_USER",
-                         su_msg_str(req, SU_T_USER), "STEPUP_SERVICE",
-                         su_msg_str(req, SU_T_SERVICE), "STEPUP_DECISION", "deny", "STEPUP_REASON",
-                         "invalid-request", NULL);
-                su_reply_deny(c, text, NULL, 0);
-                return;
-        }
-        /* Whether the caller's session is remote, and from where (remote.c, docs/ssh.md). */
-        struct su_remote_info remote;
-        su_remote_apply(c, &ctx.req, &remote);
-        su_decide_reply(c, &ctx.req, NULL);
-        su_request_done(&ctx);
+        if (d->matched)
+                snprintf(out, size, "%s:%u", d->file, d->line);
+        else
+                snprintf(out, size, "(no rule matched)");
 }
 
-/* Policy, assurance, lockout, challenge for a built request: DECIDE and GATE (gate.c).
- * The decision events also say whether the session is remote (and from where) and, for
- * GATE, the ssh command as the user typed it. */
-void su_decide_reply(struct su_conn *c, const struct su_request *q, const char *ssh_command)
+static const char *phase_name(uint32_t phase)
+{
+        return phase == SU_PHASE_AUTH      ? "auth"
+               : phase == SU_PHASE_ACCOUNT ? "account"
+               : phase == SU_PHASE_CLI     ? "cli"
+                                           : NULL;
+}
+
+/* When a step-up is needed but cannot be carried out (its backend is unreachable), the
+ * rule's failmode decides: secure (the default) refuses, safe allows and says so loudly. */
+static int unavailable(struct su_call *c, const struct su_request *q, const struct su_decision *d,
+                       const char *rule, int err, struct su_reply *rep)
+{
+        char why[160];
+        snprintf(why, sizeof(why), "step-up service unavailable: %s", strerror(-err));
+        if (d->failmode == SU_FAILMODE_SAFE) {
+                su_audit(&c->audit, SU_EV_DECISION, LOG_CRIT,
+                         "step-up unavailable: allowed by the rule's failmode safe", "STEPUP_USER",
+                         q->user, "STEPUP_SERVICE", q->service, "STEPUP_RULE", rule,
+                         "STEPUP_DECISION", "allow", "STEPUP_REASON", why, NULL);
+                su_reply_allow(rep, rule);
+                snprintf(rep->message, sizeof(rep->message), "%s (allowed: failmode safe)", why);
+                return 0;
+        }
+        su_audit(&c->audit, SU_EV_DECISION, LOG_ERR, why, "STEPUP_USER", q->user, "STEPUP_SERVICE",
+                 q->service, "STEPUP_RULE", rule, "STEPUP_DECISION", "deny", "STEPUP_REASON",
+                 "unavailable", NULL);
+        su_reply_deny(rep, "step-up service unavailable", rule, 0);
+        return 0;
+}
+
+int su_decide(struct su_call *c, const struct su_request *q, const char *ssh_command,
+              struct su_reply *rep)
 {
         const char *remote = q->remote ? "yes" : NULL;
-        struct su_manager *m = c->m;
+        const char *phase = phase_name(c->audit.type == SU_REQ_DECIDE ? c->phase : 0);
         struct su_decision d;
         char rule[300];
         int r;
-        if (su_policy_eval(m->policy, q, &d, NULL) < 0) {
-                su_audit(SU_EV_DECISION, LOG_ERR, "policy evaluation failed", "STEPUP_USER",
-                         q->user, "STEPUP_SERVICE", q->service, "STEPUP_DECISION", "deny",
-                         "STEPUP_REASON", "policy-error", NULL);
-                su_reply_deny(c, "policy evaluation failed", NULL, 0);
-                return;
+        if (su_policy_eval(c->rules->policy, q, &d, NULL) < 0) {
+                su_audit(&c->audit, SU_EV_DECISION, LOG_ERR, "policy evaluation failed",
+                         "STEPUP_USER", q->user, "STEPUP_SERVICE", q->service, "STEPUP_DECISION",
+                         "deny", "STEPUP_REASON", "policy-error", NULL);
+                su_reply_deny(rep, "policy evaluation failed", NULL, 0);
+                return 0;
         }
         su_rule_name(&d, rule, sizeof(rule));
 
         if (d.action == SU_ACTION_ALLOW) {
-                su_audit(SU_EV_DECISION, LOG_INFO, "allowed by policy", "STEPUP_USER", q->user,
-                         "STEPUP_SERVICE", q->service, "STEPUP_COMMAND", q->command, "STEPUP_RULE",
-                         rule, "STEPUP_DECISION", "allow", "STEPUP_REMOTE", remote,
-                         "STEPUP_RHOST", q->rhost, "STEPUP_SSH_COMMAND", ssh_command, NULL);
-                struct su_msg rep;
-                su_msg_init(&rep, SU_REP_ALLOW);
-                su_msg_put_str(&rep, SU_T_RULE, rule);
-                su_conn_reply(c, &rep);
-                goto out;
+                su_audit(&c->audit, SU_EV_DECISION, LOG_INFO, "allowed by policy", "STEPUP_USER",
+                         q->user, "STEPUP_SERVICE", q->service, "STEPUP_COMMAND", q->command,
+                         "STEPUP_RULE", rule, "STEPUP_DECISION", "allow", "STEPUP_REMOTE", remote,
+                         "STEPUP_RHOST", q->rhost, "STEPUP_SSH_COMMAND", ssh_command,
+                         "STEPUP_PHASE", phase, NULL);
+                su_reply_allow(rep, rule);
+                return 0;
         }
         if (d.action != SU_ACTION_REQUIRE) {
                 const char *reason = d.reason    ? d.reason
                                      : d.matched ? "denied by policy"
                                                  : "no policy rule matched (denied)";
-                su_audit(SU_EV_DECISION, LOG_NOTICE, reason, "STEPUP_USER", q->user,
+                su_audit(&c->audit, SU_EV_DECISION, LOG_NOTICE, reason, "STEPUP_USER", q->user,
                          "STEPUP_SERVICE", q->service, "STEPUP_COMMAND", q->command, "STEPUP_RULE",
-                         rule, "STEPUP_DECISION", "deny", "STEPUP_REMOTE", remote,
-                         "STEPUP_RHOST", q->rhost, "STEPUP_SSH_COMMAND", ssh_command, NULL);
-                su_reply_deny(c, reason, rule, 0);
-                goto out;
+                         rule, "STEPUP_DECISION", "deny", "STEPUP_REMOTE", remote, "STEPUP_RHOST",
+                         q->rhost, "STEPUP_SSH_COMMAND", ssh_command, "STEPUP_PHASE", phase, NULL);
+                su_reply_deny(rep, reason, rule, 0);
+                return 0;
         }
 
-        /* REQUIRE: fresh enough assurance for this scope, or a challenge. */
-        struct su_peer_proc proc;
+        /* REQUIRE: fresh enough assurance for this scope (this host's database), or a
+         * challenge. */
         char key[128];
-        r = su_peer_proc_read("/proc", c->pid, &proc);
-        if (r >= 0)
-                r = su_scope_key((enum su_scope_kind)d.scope, &proc, key, sizeof(key));
+        r = su_scope_key((enum su_scope_kind)d.scope, &c->peer, key, sizeof(key));
         if (r < 0) {
-                su_audit(SU_EV_DECISION, LOG_WARNING, "caller's session unknown", "STEPUP_USER",
-                         q->user, "STEPUP_SERVICE", q->service, "STEPUP_RULE", rule,
+                su_audit(&c->audit, SU_EV_DECISION, LOG_WARNING, "caller's session unknown",
+                         "STEPUP_USER", q->user, "STEPUP_SERVICE", q->service, "STEPUP_RULE", rule,
                          "STEPUP_DECISION", "deny", NULL);
-                su_reply_deny(c, "cannot identify the caller's session", rule, 0);
-                goto out;
+                su_reply_deny(rep, "cannot identify the caller's session", rule, 0);
+                return 0;
         }
         int64_t now = su_now_wall(), boot = su_now_boot();
         struct su_assurance a;
-        if (d.within_s > 0 && su_store_assurance_get(m->store, q->user, key, &a) == 0) {
-                int64_t age = su_assurance_age(&a, m->boot_id, now, boot);
-                int64_t idle = su_assurance_idle(&a, m->boot_id, now, boot);
+        if (d.within_s > 0 && su_local_assurance_get(c->db->local, q->user, key, &a) == 0) {
+                int64_t age = su_assurance_age(&a, c->ctx->boot_id, now, boot);
+                int64_t idle = su_assurance_idle(&a, c->ctx->boot_id, now, boot);
                 bool fresh = age >= 0 && (uint64_t)age <= d.within_s &&
                              (d.idle_s == 0 || (idle >= 0 && (uint64_t)idle <= d.idle_s)) &&
                              su_factor_sets_satisfied(d.factor_sets, d.nfactor_sets, a.factors);
                 if (fresh) {
-                        su_store_assurance_touch(m->store, q->user, key, now, boot);
+                        su_local_assurance_touch(c->db->local, q->user, key, &a, now, boot);
                         char agebuf[32];
                         snprintf(agebuf, sizeof(agebuf), "%lld", (long long)age);
-                        su_audit(SU_EV_DECISION, LOG_INFO, "allowed: fresh step-up", "STEPUP_USER",
-                                 q->user, "STEPUP_SERVICE", q->service, "STEPUP_COMMAND",
-                                 q->command, "STEPUP_RULE", rule, "STEPUP_DECISION", "allow",
-                                 "STEPUP_ASSURANCE_AGE", agebuf, "STEPUP_REMOTE", remote,
-                                 "STEPUP_RHOST", q->rhost, "STEPUP_SSH_COMMAND", ssh_command,
-                                 NULL);
-                        struct su_msg rep;
-                        su_msg_init(&rep, SU_REP_ALLOW);
-                        su_msg_put_str(&rep, SU_T_RULE, rule);
-                        su_conn_reply(c, &rep);
-                        goto out;
+                        su_audit(&c->audit, SU_EV_DECISION, LOG_INFO, "allowed: fresh step-up",
+                                 "STEPUP_USER", q->user, "STEPUP_SERVICE", q->service,
+                                 "STEPUP_COMMAND", q->command, "STEPUP_RULE", rule,
+                                 "STEPUP_DECISION", "allow", "STEPUP_ASSURANCE_AGE", agebuf,
+                                 "STEPUP_REMOTE", remote, "STEPUP_RHOST", q->rhost,
+                                 "STEPUP_SSH_COMMAND", ssh_command, "STEPUP_PHASE", phase, NULL);
+                        su_reply_allow(rep, rule);
+                        return 0;
                 }
         }
-        if (su_deny_if_locked(c, q->user, rule))
-                goto out;
+        /* From here the shared store is needed: a network one only on the pool. */
+        if (su_call_must_defer(c))
+                return -EWOULDBLOCK;
+        r = su_lockout_check(c, q->user, rule, rep);
+        if (r > 0)
+                return 0;
+        if (r < 0)
+                return unavailable(c, q, &d, rule, r, rep);
         struct su_challenge_spec spec = {.user = q->user,
                                          .service = q->service,
                                          .rule = rule,
                                          .scope_key = key,
                                          .sets = d.factor_sets,
                                          .nsets = d.nfactor_sets,
-                                         .message = d.message,
-                                         .command = q->command};
-        r = su_challenge_begin(c, &spec);
-        if (r < 0) {
-                const char *why = r == -ENOKEY ? "step-up needed but no enrolled factor satisfies "
-                                                 "this rule: enrol with 'stepupctl enroll totp'"
-                                               : "out of memory";
-                su_audit(SU_EV_DECISION, LOG_NOTICE, why, "STEPUP_USER", q->user, "STEPUP_SERVICE",
-                         q->service, "STEPUP_RULE", rule, "STEPUP_DECISION", "deny",
-                         "STEPUP_REASON", "not-enrolled", NULL);
-                su_reply_deny(c, why, rule, 0);
+                                         .message = d.message};
+        r = su_challenge_begin(c, &spec, rep);
+        if (r == 0 || r == -EWOULDBLOCK)
+                return r;
+        if (r == -ENOKEY || r == -EBUSY) {
+                const char *why =
+                    r == -ENOKEY ? "step-up needed but no enrolled factor satisfies this rule: "
+                                   "enrol with 'stepupctl enroll totp'"
+                                 : "too many step-ups open for this user: finish or cancel one";
+                su_audit(&c->audit, SU_EV_DECISION, LOG_NOTICE, why, "STEPUP_USER", q->user,
+                         "STEPUP_SERVICE", q->service, "STEPUP_RULE", rule, "STEPUP_DECISION",
+                         "deny", "STEPUP_REASON", r == -ENOKEY ? "not-enrolled" : "busy", NULL);
+                su_reply_deny(rep, why, rule, 0);
+                return 0;
         }
-out:
-        return;
+        return unavailable(c, q, &d, rule, r, rep);
 }
-
-/* Counts a failed code; returns the message for the user. */

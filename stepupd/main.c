@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "audit.h"
 #include "config.h"
 #include "manager.h"
 
@@ -144,12 +143,10 @@ static int run(int argc, char **argv)
                 su_config_free(&cfg);
                 return r;
         }
-        su_audit_init(cfg.journal);
+        /* The manager takes the settings over, failing or not. */
         r = su_manager_new(&m, &cfg);
-        if (r < 0) {
-                su_config_free(&cfg);
+        if (r < 0)
                 return r;
-        }
         r = su_manager_startup(m);
         if (r >= 0)
                 r = su_manager_run(m);

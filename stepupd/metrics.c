@@ -16,8 +16,6 @@ static const char *const decision_names[SU_MD_MAX_] = {"allow", "deny", "challen
 static const char *const outcome_names[SU_MO_MAX_] = {"success", "failure", "abandoned", "locked",
                                                       "error"};
 
-static struct su_metrics daemon_metrics;
-
 uint64_t su_metrics_now_us(void)
 {
         struct timespec ts;
@@ -28,23 +26,13 @@ uint64_t su_metrics_now_us(void)
 void su_metrics_init(struct su_metrics *m)
 {
         memset(m, 0, sizeof(*m));
+        pthread_mutex_init(&m->lock, NULL);
         m->start_us = su_metrics_now_us();
         m->start_wall = (int64_t)time(NULL);
         snprintf(m->services[SU_METRICS_SERVICES_MAX].name, sizeof(m->services[0].name), "%s",
                  SU_METRICS_OTHER);
         snprintf(m->factors[SU_METRICS_FACTORS_MAX].name, sizeof(m->factors[0].name), "%s",
                  SU_METRICS_OTHER);
-}
-
-/* Started with the process, so that uptime counts from the start, not the first request. */
-__attribute__((constructor)) static void start_daemon_metrics(void)
-{
-        su_metrics_init(&daemon_metrics);
-}
-
-struct su_metrics *su_metrics(void)
-{
-        return &daemon_metrics;
 }
 
 const char *su_metric_decision_name(enum su_metric_decision d)
@@ -95,8 +83,10 @@ void su_metrics_decision(struct su_metrics *m, const char *service, enum su_metr
 {
         if ((unsigned)d >= SU_MD_MAX_)
                 return;
+        pthread_mutex_lock(&m->lock);
         m->decisions[d]++;
         row_for(m->services, &m->nservices, SU_METRICS_SERVICES_MAX, service)->decisions[d]++;
+        pthread_mutex_unlock(&m->lock);
 }
 
 void su_metrics_verify(struct su_metrics *m, const char *service, const char *factor,
@@ -104,13 +94,17 @@ void su_metrics_verify(struct su_metrics *m, const char *service, const char *fa
 {
         if ((unsigned)o >= SU_MO_MAX_)
                 return;
+        pthread_mutex_lock(&m->lock);
         row_for(m->factors, &m->nfactors, SU_METRICS_FACTORS_MAX, factor)->outcomes[o]++;
         row_for(m->services, &m->nservices, SU_METRICS_SERVICES_MAX, service)->outcomes[o]++;
+        pthread_mutex_unlock(&m->lock);
 }
 
 void su_metrics_lockout(struct su_metrics *m)
 {
+        pthread_mutex_lock(&m->lock);
         m->lockouts++;
+        pthread_mutex_unlock(&m->lock);
 }
 
 void su_metrics_latency(struct su_metrics *m, enum su_metric_hist h, uint64_t usec)
@@ -121,56 +115,42 @@ void su_metrics_latency(struct su_metrics *m, enum su_metric_hist h, uint64_t us
         size_t i = 0;
         while (i < SU_METRICS_BUCKETS && usec > su_metrics_bounds_us[i])
                 i++;
+        pthread_mutex_lock(&m->lock);
         hg->bucket[i]++;
         hg->count++;
         hg->sum_us += usec;
+        pthread_mutex_unlock(&m->lock);
 }
 
-struct out {
-        char *p;
-        size_t size, used;
-        bool full;
-};
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct out *o, const char *fmt, ...)
+static json_t *row_json(const struct su_metric_row *r, bool decisions)
 {
-        if (o->full)
-                return;
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(o->p + o->used, o->size - o->used, fmt, ap);
-        va_end(ap);
-        if (n < 0 || (size_t)n >= o->size - o->used) {
-                o->full = true;
-                o->p[o->used] = 0;
-                return;
-        }
-        o->used += (size_t)n;
-}
-
-static void put_row(struct out *o, const char *prefix, const struct su_metric_row *r,
-                    bool decisions)
-{
-        put(o, "%s.%s=", prefix, r->name);
-        if (decisions)
-                for (size_t i = 0; i < SU_MD_MAX_; i++)
-                        put(o, "%llu ", (unsigned long long)r->decisions[i]);
+        json_t *o = json_object(), *out = json_object();
         for (size_t i = 0; i < SU_MO_MAX_; i++)
-                put(o, "%llu%s", (unsigned long long)r->outcomes[i],
-                    i + 1 < SU_MO_MAX_ ? " " : "\n");
+                json_object_set_new(out, outcome_names[i],
+                                    json_integer((json_int_t)r->outcomes[i]));
+        json_object_set_new(o, "outcomes", out);
+        if (decisions) {
+                json_t *d = json_object();
+                for (size_t i = 0; i < SU_MD_MAX_; i++)
+                        json_object_set_new(d, decision_names[i],
+                                            json_integer((json_int_t)r->decisions[i]));
+                json_object_set_new(o, "decisions", d);
+        }
+        return o;
 }
 
-static void put_hist(struct out *o, const char *name, const struct su_histogram *h)
+static json_t *hist_json(const struct su_histogram *h)
 {
+        json_t *o = json_object(), *le = json_array();
         uint64_t cum = 0;
-        put(o, "%s.le=", name);
         for (size_t i = 0; i < SU_METRICS_BUCKETS; i++) {
                 cum += h->bucket[i];
-                put(o, "%llu%s", (unsigned long long)cum, i + 1 < SU_METRICS_BUCKETS ? " " : "\n");
+                json_array_append_new(le, json_integer((json_int_t)cum));
         }
-        put(o, "%s.count=%llu\n%s.sum=%llu\n", name, (unsigned long long)h->count, name,
-            (unsigned long long)h->sum_us);
+        json_object_set_new(o, "le", le);
+        json_object_set_new(o, "count", json_integer((json_int_t)h->count));
+        json_object_set_new(o, "sum_us", json_integer((json_int_t)h->sum_us));
+        return o;
 }
 
 static void add_row(struct su_metric_row *to, const struct su_metric_row *from)
@@ -181,62 +161,61 @@ static void add_row(struct su_metric_row *to, const struct su_metric_row *from)
                 to->outcomes[i] += from->outcomes[i];
 }
 
-/* Room for the "(other)" service line: name plus eight 20-digit counters. */
-#define OTHER_LINE_MAX (sizeof("service." SU_METRICS_OTHER "=\n") + 8 * 21)
-
-int su_metrics_format(const struct su_metrics *m, char *body, size_t size)
+static bool row_used(const struct su_metric_row *r)
 {
-        if (size < 2048)
-                return -ENOBUFS;
-        struct out o = {.p = body, .size = size};
-        body[0] = 0;
-        uint64_t up = (su_metrics_now_us() - m->start_us) / 1000000u;
-        put(&o, "stats_version=1\nuptime_seconds=%llu\nstart_time=%lld\n", (unsigned long long)up,
-            (long long)m->start_wall);
-        put(&o, "decision_columns=allow deny challenge\n"
-                "outcome_columns=success failure abandoned locked error\n");
-        put(&o, "decisions=%llu %llu %llu\nlockouts=%llu\n",
-            (unsigned long long)m->decisions[SU_MD_ALLOW],
-            (unsigned long long)m->decisions[SU_MD_DENY],
-            (unsigned long long)m->decisions[SU_MD_CHALLENGE], (unsigned long long)m->lockouts);
-        put(&o, "bounds_us=");
-        for (size_t i = 0; i < SU_METRICS_BUCKETS; i++)
-                put(&o, "%llu%s", (unsigned long long)su_metrics_bounds_us[i],
-                    i + 1 < SU_METRICS_BUCKETS ? " " : "\n");
-        put_hist(&o, "decide_us", &m->hist[SU_MH_DECIDE]);
-        put_hist(&o, "verify_us", &m->hist[SU_MH_VERIFY]);
-        for (size_t i = 0; i <= SU_METRICS_FACTORS_MAX; i++)
-                if (i < m->nfactors || i == SU_METRICS_FACTORS_MAX) {
-                        const struct su_metric_row *r = &m->factors[i];
-                        uint64_t any = 0;
-                        for (size_t k = 0; k < SU_MO_MAX_; k++)
-                                any |= r->outcomes[k];
-                        if (i < m->nfactors || any)
-                                put_row(&o, "factor", r, false);
-                }
-        if (o.full)
-                return -ENOBUFS;
-
-        /* Services last: those that do not fit are added to "(other)". */
-        struct su_metric_row other = m->services[SU_METRICS_SERVICES_MAX];
-        for (size_t i = 0; i < m->nservices; i++) {
-                const struct su_metric_row *r = &m->services[i];
-                size_t before = o.used;
-                if (o.size - o.used > OTHER_LINE_MAX)
-                        put_row(&o, "service", r, true);
-                if (o.full || o.size - o.used <= OTHER_LINE_MAX) {
-                        o.full = false;
-                        o.used = before;
-                        body[before] = 0;
-                        add_row(&other, r);
-                }
-        }
         uint64_t any = 0;
         for (size_t k = 0; k < SU_MD_MAX_; k++)
-                any |= other.decisions[k];
+                any |= r->decisions[k];
         for (size_t k = 0; k < SU_MO_MAX_; k++)
-                any |= other.outcomes[k];
-        if (any)
-                put_row(&o, "service", &other, true);
-        return o.full ? -ENOBUFS : (int)o.used;
+                any |= r->outcomes[k];
+        return any != 0;
+}
+
+json_t *su_metrics_json(struct su_metrics *m)
+{
+        json_t *o = json_object();
+        if (!o)
+                return NULL;
+        pthread_mutex_lock(&m->lock);
+        uint64_t up = (su_metrics_now_us() - m->start_us) / 1000000u;
+        json_object_set_new(o, "stats_version", json_integer(2));
+        json_object_set_new(o, "uptime_seconds", json_integer((json_int_t)up));
+        json_object_set_new(o, "start_time", json_integer((json_int_t)m->start_wall));
+        json_t *d = json_object();
+        for (size_t i = 0; i < SU_MD_MAX_; i++)
+                json_object_set_new(d, decision_names[i],
+                                    json_integer((json_int_t)m->decisions[i]));
+        json_object_set_new(o, "decisions", d);
+        json_object_set_new(o, "lockouts", json_integer((json_int_t)m->lockouts));
+        json_t *bounds = json_array();
+        for (size_t i = 0; i < SU_METRICS_BUCKETS; i++)
+                json_array_append_new(bounds, json_integer((json_int_t)su_metrics_bounds_us[i]));
+        json_object_set_new(o, "bounds_us", bounds);
+        json_object_set_new(o, "decide_us", hist_json(&m->hist[SU_MH_DECIDE]));
+        json_object_set_new(o, "verify_us", hist_json(&m->hist[SU_MH_VERIFY]));
+        json_t *f = json_object(), *sv = json_object();
+        for (size_t i = 0; i <= SU_METRICS_FACTORS_MAX; i++)
+                if (i < m->nfactors || (i == SU_METRICS_FACTORS_MAX && row_used(&m->factors[i])))
+                        json_object_set_new(f, m->factors[i].name, row_json(&m->factors[i], false));
+        /* Services that do not fit in the reply are added to "(other)". */
+        struct su_metric_row other = m->services[SU_METRICS_SERVICES_MAX];
+        size_t used = 0;
+        for (size_t i = 0; i < m->nservices; i++) {
+                json_t *row = row_json(&m->services[i], true);
+                size_t size =
+                    json_dumpb(row, NULL, 0, JSON_COMPACT) + strlen(m->services[i].name) + 4;
+                if (used + size > SU_METRICS_SERVICES_JSON_MAX) {
+                        json_decref(row);
+                        add_row(&other, &m->services[i]);
+                        continue;
+                }
+                used += size;
+                json_object_set_new(sv, m->services[i].name, row);
+        }
+        if (row_used(&other))
+                json_object_set_new(sv, other.name, row_json(&other, true));
+        json_object_set_new(o, "factors", f);
+        json_object_set_new(o, "services", sv);
+        pthread_mutex_unlock(&m->lock);
+        return o;
 }

@@ -1,15 +1,18 @@
-/* In-memory counters and latency histograms of stepupd since it started.
- * Labels are services and factors only, never user names; both sets are bounded (later or
- * odd names count as "(other)").  su_metrics_format() writes the STATS reply's BODY. */
+/* In-memory counters and latency histograms of stepupd since it started, shared by its
+ * threads (one lock).  Labels are services and factors only, never user names; both sets are
+ * bounded (later or odd names count as "(other)").  su_metrics_json() is the STATS reply. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <jansson.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #define SU_METRICS_SERVICES_MAX 64 /* distinct services, then "(other)" */
 #define SU_METRICS_FACTORS_MAX 8   /* distinct factors, then "(other)" */
 #define SU_METRICS_NAME_MAX 64
-#define SU_METRICS_BUCKETS 16 /* finite histogram bounds; +Inf is the count */
+#define SU_METRICS_SERVICES_JSON_MAX 9000 /* bytes of services in a STATS reply */
+#define SU_METRICS_BUCKETS 16             /* finite histogram bounds; +Inf is the count */
 #define SU_METRICS_OTHER "(other)"
 #define SU_METRICS_NONE "(none)"
 
@@ -37,6 +40,7 @@ struct su_histogram {
 };
 
 struct su_metrics {
+        pthread_mutex_t lock;
         uint64_t start_us;  /* CLOCK_MONOTONIC */
         int64_t start_wall; /* seconds since the epoch */
         uint64_t decisions[SU_MD_MAX_];
@@ -50,8 +54,6 @@ struct su_metrics {
 /* Upper bounds (microseconds) of the finite buckets: 50 us .. 5 s, 1-2.5-5 steps. */
 extern const uint64_t su_metrics_bounds_us[SU_METRICS_BUCKETS];
 
-/* The daemon's instance (single-threaded), started when the process starts. */
-struct su_metrics *su_metrics(void);
 uint64_t su_metrics_now_us(void);
 
 void su_metrics_init(struct su_metrics *m);
@@ -65,6 +67,5 @@ void su_metrics_latency(struct su_metrics *m, enum su_metric_hist h, uint64_t us
 const char *su_metric_decision_name(enum su_metric_decision d);
 const char *su_metric_outcome_name(enum su_metric_outcome o);
 
-/* key=value lines (docs/protocol.md, STATS); always fits in size (>= 2048): services that do
- * not fit are folded into "(other)".  Returns the length, or -ENOBUFS when size is too small. */
-int su_metrics_format(const struct su_metrics *m, char *body, size_t size);
+/* A snapshot of every counter as a JSON object (docs/protocol.md, STATS); NULL: no memory. */
+json_t *su_metrics_json(struct su_metrics *m);

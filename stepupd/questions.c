@@ -50,8 +50,10 @@ int su_catalogue_load(const char *path, uid_t owner, struct su_catalogue *ret, c
                 while (q && (*q == ' ' || *q == '\t'))
                         q++;
                 if (!colon || !valid_id(line, (size_t)(colon - line))) {
-                        snprintf(err, errsize, "%s:%u: expected 'ID: question text' with an ID of "
-                                               "1-32 characters a-z 0-9 _ -", path, lineno);
+                        snprintf(err, errsize,
+                                 "%s:%u: expected 'ID: question text' with an ID of "
+                                 "1-32 characters a-z 0-9 _ -",
+                                 path, lineno);
                         r = -EINVAL;
                 } else if (!*q || strlen(q) > SU_QUESTION_TEXT_MAX) {
                         snprintf(err, errsize, "%s:%u: question text must be 1-%d bytes", path,
@@ -71,14 +73,15 @@ int su_catalogue_load(const char *path, uid_t owner, struct su_catalogue *ret, c
                         }
                         for (const char *c = q; *c; c++)
                                 if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-                                        snprintf(err, errsize, "%s:%u: control character in "
-                                                               "question text", path, lineno);
+                                        snprintf(err, errsize,
+                                                 "%s:%u: control character in "
+                                                 "question text",
+                                                 path, lineno);
                                         r = -EINVAL;
                                 }
                         if (r == 0) {
                                 snprintf(ret->q[ret->n].id, sizeof(ret->q[ret->n].id), "%s", line);
-                                snprintf(ret->q[ret->n].text, sizeof(ret->q[ret->n].text), "%s",
-                                         q);
+                                snprintf(ret->q[ret->n].text, sizeof(ret->q[ret->n].text), "%s", q);
                                 ret->n++;
                         }
                 }

@@ -1,42 +1,12 @@
 #include "remote.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-daemon.h>
 #include <systemd/sd-login.h>
-#include <unistd.h>
 
-#include "handlers.h"
-#include "manager.h"
 #include "names.h"
-#include "policy.h"
-
-static int read_small(const char *path, char *buf, size_t size)
-{
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-                return -errno;
-        size_t n = 0;
-        while (n < size - 1) {
-                ssize_t got = read(fd, buf + n, size - 1 - n);
-                if (got < 0 && errno == EINTR)
-                        continue;
-                if (got < 0) {
-                        int e = errno;
-                        close(fd);
-                        return -e;
-                }
-                if (got == 0)
-                        break;
-                n += (size_t)got;
-        }
-        close(fd);
-        buf[n] = 0;
-        return (int)n;
-}
 
 static bool sshd_name(const char *comm)
 {
@@ -44,86 +14,50 @@ static bool sshd_name(const char *comm)
         return strcmp(comm, "sshd") == 0 || strcmp(comm, "sshd-session") == 0;
 }
 
-int su_proc_facts_read(const char *proc_root, pid_t pid, struct su_proc_facts *ret)
+/* A root-owned sshd: the uids are read only for a process named sshd (the status file, which
+ * the kernel formats whole, is the costliest read here). */
+static bool is_root_sshd(const char *proc_root, const struct su_proc_stat *s)
 {
-        char path[256], buf[4096];
-        struct su_proc_facts f = {0};
-        if (pid <= 0)
-                return -ESRCH;
-        snprintf(path, sizeof(path), "%s/%d/stat", proc_root, (int)pid);
-        int r = read_small(path, buf, sizeof(buf));
-        if (r < 0)
-                return r;
-        /* comm is in parentheses and may itself hold ')' and spaces: the last ')' ends it. */
-        char *open_paren = strchr(buf, '('), *close_paren = strrchr(buf, ')');
-        if (!open_paren || !close_paren || close_paren < open_paren)
-                return -EBADMSG;
-        size_t clen = (size_t)(close_paren - open_paren - 1);
-        if (clen >= sizeof(f.comm))
-                return -EBADMSG;
-        memcpy(f.comm, open_paren + 1, clen);
-        f.comm[clen] = 0;
-        char state;
-        int pp;
-        unsigned long long st;
-        /* state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime
-         * stime cutime cstime priority nice num_threads itrealvalue starttime */
-        if (sscanf(close_paren + 1,
-                   " %c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d "
-                   "%llu",
-                   &state, &pp, &st) != 3)
-                return -EBADMSG;
-        if (state == 'Z' || state == 'X')
-                return -ESRCH;
-        f.ppid = pp;
-        f.start = st;
-        /* The uids only matter for sshd: the status file (which the kernel formats whole,
-         * the costliest read here) is read for no other process. */
-        if (!sshd_name(f.comm)) {
-                *ret = f;
-                return 0;
-        }
-        snprintf(path, sizeof(path), "%s/%d/status", proc_root, (int)pid);
-        r = read_small(path, buf, sizeof(buf));
-        if (r < 0)
-                return r;
-        const char *uid = strstr(buf, "\nUid:");
-        unsigned real, eff;
-        if (!uid || sscanf(uid + 5, "%u %u", &real, &eff) != 2)
-                return -EBADMSG;
-        f.root = real == 0 && eff == 0;
-        *ret = f;
-        return 0;
+        uid_t real, eff;
+        return sshd_name(s->comm) && su_proc_uids_read(proc_root, s->pid, &real, &eff) == 0 &&
+               real == 0 && eff == 0;
 }
 
-static bool is_sshd(const struct su_proc_facts *f)
+void su_remote_init(struct su_remote *t, const char *proc_root, bool use_logind)
 {
-        return f->root && sshd_name(f->comm);
+        memset(t, 0, sizeof(*t));
+        pthread_mutex_init(&t->lock, NULL);
+        t->proc_root = proc_root;
+        t->use_logind = use_logind;
 }
 
-static struct su_remote_entry *find(const struct su_remote_table *t, pid_t pid,
-                                    unsigned long long start)
+void su_remote_done(struct su_remote *t)
+{
+        pthread_mutex_destroy(&t->lock);
+}
+
+static struct su_remote_entry *find(struct su_remote *t, pid_t pid, unsigned long long start)
 {
         for (size_t i = 0; i < t->n; i++)
                 if (t->e[i].pid == pid && t->e[i].start == start)
-                        return (struct su_remote_entry *)&t->e[i];
+                        return &t->e[i];
         return NULL;
 }
 
 /* Drops the entries whose process is gone (or whose pid now names another process). */
-static void sweep(struct su_remote_table *t, const char *proc_root)
+static void sweep(struct su_remote *t)
 {
         size_t keep = 0;
         for (size_t i = 0; i < t->n; i++) {
-                struct su_proc_facts f;
-                if (su_proc_facts_read(proc_root, t->e[i].pid, &f) == 0 && f.start == t->e[i].start)
+                struct su_proc_stat s;
+                if (su_proc_stat_read(t->proc_root, t->e[i].pid, &s) == 0 &&
+                    s.starttime == t->e[i].start)
                         t->e[keep++] = t->e[i];
         }
         t->n = keep;
 }
 
-static void remember(struct su_remote_table *t, const char *proc_root, pid_t pid,
-                     unsigned long long start, const char *rhost)
+static void remember(struct su_remote *t, pid_t pid, unsigned long long start, const char *rhost)
 {
         size_t cap = t->cap > 0 && t->cap < SU_REMOTE_TABLE_MAX ? t->cap : SU_REMOTE_TABLE_MAX;
         struct su_remote_entry *e = find(t, pid, start);
@@ -132,7 +66,7 @@ static void remember(struct su_remote_table *t, const char *proc_root, pid_t pid
                  * is not repeated for the next eighth of the table's inserts, so a table
                  * of live sessions costs one pass per 512 inserts, not one per insert. */
                 if (t->n >= cap && t->seq >= t->next_sweep) {
-                        sweep(t, proc_root);
+                        sweep(t);
                         if (t->n > cap - cap / 8)
                                 t->next_sweep = t->seq + cap / 8;
                 }
@@ -151,61 +85,136 @@ static void remember(struct su_remote_table *t, const char *proc_root, pid_t pid
         snprintf(e->rhost, sizeof(e->rhost), "%s", rhost);
 }
 
-int su_remote_note(struct su_remote_table *t, const char *proc_root, pid_t pid, const char *rhost)
+int su_remote_note(struct su_remote *t, const struct su_peer *peer, const char *rhost)
 {
-        struct su_proc_facts f, pf;
         if (!rhost || !su_valid_host(rhost) || strlen(rhost) > SU_REMOTE_HOST_MAX)
                 return -EINVAL;
-        int r = su_proc_facts_read(proc_root, pid, &f);
-        if (r < 0)
-                return r;
-        if (!is_sshd(&f))
+        if (peer->proc_err < 0)
+                return peer->proc_err;
+        /* The snapshot's own facts: the caller's /proc entries are not read again. */
+        const struct su_proc_stat *s = &peer->self, *ps = &peer->parent;
+        if (!is_root_sshd(t->proc_root, s))
                 return -EPERM;
-        remember(t, proc_root, pid, f.start, rhost);
+        bool parent = ps->pid > 1 && is_root_sshd(t->proc_root, ps);
+        pthread_mutex_lock(&t->lock);
+        remember(t, s->pid, s->starttime, rhost);
         /* The parent is remembered too when it is a root sshd: the monitor of a
          * keyboard-interactive login, whose PAM child is the peer.  When the peer is the
          * monitor itself this names the listener, which is harmless: a lookup stops at the
          * first root sshd above the caller, the monitor, and never reaches the listener. */
-        if (f.ppid > 1 && su_proc_facts_read(proc_root, f.ppid, &pf) == 0 && is_sshd(&pf))
-                remember(t, proc_root, f.ppid, pf.start, rhost);
+        if (parent)
+                remember(t, ps->pid, ps->starttime, rhost);
+        pthread_mutex_unlock(&t->lock);
         return 0;
 }
 
-int su_remote_from_ancestry(const struct su_remote_table *t, const char *proc_root, pid_t pid,
+static size_t slot_of(pid_t pid, unsigned long long start)
+{
+        uint64_t h =
+            (uint64_t)(uint32_t)pid * 0x9e3779b97f4a7c15ull ^ start * 0xc2b2ae3d27d4eb4full;
+        return (size_t)(h >> 40) % SU_REMOTE_CACHE_SLOTS;
+}
+
+static bool cache_get(struct su_remote *t, pid_t pid, unsigned long long start,
+                      struct su_remote_verdict *ret)
+{
+        const struct su_remote_verdict *v = &t->cache[slot_of(pid, start)];
+        if (v->pid != pid || v->start != start || pid == 0)
+                return false;
+        *ret = *v;
+        return true;
+}
+
+static void cache_put(struct su_remote *t, const struct su_remote_verdict *v)
+{
+        t->cache[slot_of(v->pid, v->start)] = *v;
+}
+
+/* The result for a verdict: remote when an sshd is above; its rhost if it told us one. */
+static void fill_info(struct su_remote *t, const struct su_remote_verdict *v,
+                      struct su_remote_info *ret)
+{
+        *ret = (struct su_remote_info){0};
+        if (v->sshd_pid == 0)
+                return;
+        const struct su_remote_entry *e = find(t, v->sshd_pid, v->sshd_start);
+        ret->remote = true;
+        ret->source = e ? SU_REMOTE_SSHD_RHOST : SU_REMOTE_SSHD_ANCESTOR;
+        if (e)
+                snprintf(ret->rhost, sizeof(ret->rhost), "%s", e->rhost);
+}
+
+int su_remote_from_ancestry(struct su_remote *t, const struct su_peer *peer,
                             struct su_remote_info *ret)
 {
         *ret = (struct su_remote_info){0};
-        pid_t p = pid;
-        for (int depth = 0; depth < SU_REMOTE_DEPTH_MAX && p > 0; depth++) {
-                struct su_proc_facts f;
-                int r = su_proc_facts_read(proc_root, p, &f);
-                if (r < 0)
-                        return depth == 0 ? r : 0; /* an unreadable ancestor: no sign */
-                if (is_sshd(&f)) {
-                        const struct su_remote_entry *e = find(t, p, f.start);
-                        ret->remote = true;
-                        ret->source = e ? SU_REMOTE_SSHD_RHOST : SU_REMOTE_SSHD_ANCESTOR;
-                        if (e)
-                                snprintf(ret->rhost, sizeof(ret->rhost), "%s", e->rhost);
-                        return 0;
+        if (peer->proc_err < 0)
+                return peer->proc_err;
+        /* The caller itself is never cached (it is new on every sudo); its parent and above
+         * are.  The walk starts from the snapshot: no /proc read for the first two. */
+        struct su_proc_stat walk[SU_REMOTE_DEPTH_MAX];
+        size_t n = 0;
+        struct su_remote_verdict v = {0};
+        bool found = false, complete = false, hit = false;
+        walk[n++] = peer->self;
+        if (peer->parent.pid > 0)
+                walk[n++] = peer->parent;
+        pthread_mutex_lock(&t->lock);
+        for (size_t i = 0; !found; i++) {
+                if (i == n) {
+                        /* Read the next ancestor (unlocked: /proc reads are slow). */
+                        const struct su_proc_stat *last = &walk[n - 1];
+                        if (last->ppid <= 0 || last->ppid == last->pid) {
+                                complete = true; /* the top: no sshd above */
+                                break;
+                        }
+                        if (n >= SU_REMOTE_DEPTH_MAX)
+                                break;
+                        pthread_mutex_unlock(&t->lock);
+                        int r = su_proc_stat_read(t->proc_root, last->ppid, &walk[n]);
+                        pthread_mutex_lock(&t->lock);
+                        if (r < 0)
+                                break; /* an unreadable ancestor: no sign, and no verdict kept */
+                        n++;
                 }
-                if (f.ppid == p)
+                const struct su_proc_stat *s = &walk[i];
+                if (i > 0 && cache_get(t, s->pid, s->starttime, &v)) {
+                        hit = found = true;
                         break;
-                p = f.ppid;
+                }
+                if (sshd_name(s->comm)) {
+                        pthread_mutex_unlock(&t->lock);
+                        bool root = is_root_sshd(t->proc_root, s);
+                        pthread_mutex_lock(&t->lock);
+                        if (root) {
+                                v.sshd_pid = s->pid;
+                                v.sshd_start = s->starttime;
+                                found = true;
+                        }
+                }
         }
+        if (hit)
+                t->cache_hits++;
+        else
+                t->cache_misses++;
+        /* Every ancestor walked shares the verdict (an sshd's own verdict is itself). */
+        if (found || complete) {
+                for (size_t i = 1; i < n; i++) {
+                        struct su_remote_verdict c = v;
+                        c.pid = walk[i].pid;
+                        c.start = walk[i].starttime;
+                        cache_put(t, &c);
+                }
+        }
+        fill_info(t, &v, ret);
+        pthread_mutex_unlock(&t->lock);
         return 0;
 }
 
-int su_remote_from_logind(pid_t pid, struct su_remote_info *ret)
+static int from_logind(pid_t pid, struct su_remote_info *ret)
 {
-        /* Without systemd there are no logind sessions to ask about (checked once). */
-        static int booted = -1;
         char *session = NULL, *host = NULL;
         *ret = (struct su_remote_info){0};
-        if (booted < 0)
-                booted = sd_booted() > 0;
-        if (!booted)
-                return -ENODATA;
         int r = sd_pid_get_session(pid, &session);
         if (r < 0)
                 return r;
@@ -224,25 +233,14 @@ int su_remote_from_logind(pid_t pid, struct su_remote_info *ret)
         return r;
 }
 
-struct su_remote_table *su_remote_table(void)
+void su_remote_detect(struct su_remote *t, struct su_peer *peer)
 {
-        static struct su_remote_table table;
-        return &table;
-}
-
-void su_remote_apply(struct su_conn *c, struct su_request *q, struct su_remote_info *info)
-{
-        struct su_remote_table *t = su_remote_table();
-        /* Only root's sshd on the PAM socket is believed about where a connection is from. */
-        if (su_is_root_pam(c) && q->rhost && q->service && strcmp(q->service, "sshd") == 0)
-                (void)su_remote_note(t, "/proc", c->pid, q->rhost);
-        struct su_remote_info lg;
-        bool by_logind = su_remote_from_logind(c->pid, &lg) == 0;
-        if (su_remote_from_ancestry(t, "/proc", c->pid, info) < 0)
+        struct su_remote_info *info = &peer->remote, lg;
+        if (su_remote_from_ancestry(t, peer, info) < 0)
                 *info = (struct su_remote_info){0};
         /* Either source saying "remote" makes it remote; logind's host wins when it has one
          * (a session from localhost is local to logind, yet sshd's child all the same). */
-        if (by_logind) {
+        if (t->use_logind && from_logind(peer->pid, &lg) == 0) {
                 if (lg.remote && !info->remote) {
                         info->remote = true;
                         info->source = SU_REMOTE_LOGIND;
@@ -250,7 +248,5 @@ void su_remote_apply(struct su_conn *c, struct su_request *q, struct su_remote_i
                 if (lg.rhost[0])
                         snprintf(info->rhost, sizeof(info->rhost), "%s", lg.rhost);
         }
-        q->remote = info->remote;
-        if (!q->rhost && info->rhost[0])
-                q->rhost = info->rhost;
+        peer->remote_known = true;
 }

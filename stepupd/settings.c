@@ -15,6 +15,18 @@ void su_config_defaults(struct su_config *c)
         *c = (struct su_config){
             .policy_owner = 0,
             .max_connections = 512,
+            .user_connections = 256,
+            .user_connections_per_uid = 8,
+            .challenges_per_user = 8,
+            .hash_burst = 12,
+            .hash_per_minute = 12,
+            .audit_per_uid = 30,
+            .audit_window = 10,
+            .user_totp_max_window = 1,
+            .user_totp_max_period = 30,
+            .threads = 0,
+            .pool_threads = 4,
+            .store_timeout_ms = 3000,
             .idle_timeout = 10,
             .challenge_timeout = 120,
             .rate_attempts = 3,
@@ -30,6 +42,7 @@ void su_config_defaults(struct su_config *c)
         c->policy_path = strdup(STEPUP_POLICY_PATH);
         c->config_path = strdup(STEPUP_CONFIG_PATH);
         c->questions_path = strdup(STEPUP_QUESTIONS_PATH);
+        c->fleet_key = strdup(STEPUP_FLEET_KEY_PATH);
 }
 
 void su_config_free(struct su_config *c)
@@ -40,20 +53,36 @@ void su_config_free(struct su_config *c)
         free(c->policy_path);
         free(c->config_path);
         free(c->questions_path);
+        free(c->store_conninfo);
+        free(c->fleet_key);
+        memset(c, 0, sizeof(*c));
 }
 
 struct key {
         const char *name;
         size_t offset;
         unsigned min, max;
+        unsigned scale; /* stored value = written value * scale (seconds -> ms) */
 };
 
 #define K(n, field, lo, hi)                                                                        \
         {                                                                                          \
-                n, offsetof(struct su_config, field), lo, hi                                       \
+                n, offsetof(struct su_config, field), lo, hi, 1                                    \
         }
 static const struct key keys[] = {
     K("max_connections", max_connections, 1, 65536),
+    K("user_connections", user_connections, 1, 65536),
+    K("user_connections_per_uid", user_connections_per_uid, 1, 65536),
+    K("challenges_per_user", challenges_per_user, 1, 64),
+    K("hash_burst", hash_burst, 1, 1000),
+    K("hash_per_minute", hash_per_minute, 1, 6000),
+    K("audit_per_uid", audit_per_uid, 0, 100000),
+    K("audit_window", audit_window, 1, 3600),
+    K("user_totp_max_window", user_totp_max_window, 0, 10),
+    K("user_totp_max_period", user_totp_max_period, 30, 300),
+    K("threads", threads, 0, 64),
+    K("pool_threads", pool_threads, 1, 64),
+    {"store_timeout", offsetof(struct su_config, store_timeout_ms), 1, 60, 1000},
     K("idle_timeout", idle_timeout, 1, 3600),
     K("challenge_timeout", challenge_timeout, 5, 3600),
     K("rate_limit_attempts", rate_attempts, 1, 1000),
@@ -72,6 +101,51 @@ static char *trim(char *s)
         while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
                 *--e = 0;
         return s;
+}
+
+/* store = sqlite:PATH | postgresql:CONNINFO;  fleet_key = PATH */
+static int set_string(struct su_config *c, const char *k, const char *v, const char *path,
+                      unsigned lineno, char *err, size_t errsize)
+{
+        char **dst;
+        const char *val = v;
+        if (strcmp(k, "fleet_key") == 0) {
+                if (v[0] != '/') {
+                        snprintf(err, errsize, "%s:%u: fleet_key must be an absolute path", path,
+                                 lineno);
+                        return -EINVAL;
+                }
+                dst = &c->fleet_key;
+        } else if (strncmp(v, "sqlite:", 7) == 0) {
+                val = v + 7;
+                if (val[0] != '/') {
+                        snprintf(err, errsize, "%s:%u: store = sqlite:PATH needs an absolute path",
+                                 path, lineno);
+                        return -EINVAL;
+                }
+                c->store_kind = 0;
+                dst = &c->db_path;
+        } else if (strncmp(v, "postgresql:", 11) == 0) {
+                val = v + 11;
+                if (!*val) {
+                        snprintf(err, errsize,
+                                 "%s:%u: store = postgresql: needs a connection string", path,
+                                 lineno);
+                        return -EINVAL;
+                }
+                c->store_kind = 1;
+                dst = &c->store_conninfo;
+        } else {
+                snprintf(err, errsize, "%s:%u: store must be sqlite:PATH or postgresql:CONNINFO",
+                         path, lineno);
+                return -EINVAL;
+        }
+        char *copy = strdup(val);
+        if (!copy)
+                return -ENOMEM;
+        free(*dst);
+        *dst = copy;
+        return 0;
 }
 
 int su_config_load(struct su_config *c, const char *path, char *err, size_t errsize)
@@ -100,6 +174,12 @@ int su_config_load(struct su_config *c, const char *path, char *err, size_t errs
                 }
                 *eq = 0;
                 char *k = trim(line), *v = trim(eq + 1);
+                if (strcmp(k, "store") == 0 || strcmp(k, "fleet_key") == 0) {
+                        r = set_string(c, k, v, path, lineno, err, errsize);
+                        if (r < 0)
+                                break;
+                        continue;
+                }
                 const struct key *found = NULL;
                 for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
                         if (strcmp(keys[i].name, k) == 0)
@@ -118,7 +198,7 @@ int su_config_load(struct su_config *c, const char *path, char *err, size_t errs
                         r = -EINVAL;
                         break;
                 }
-                *(unsigned *)((char *)c + found->offset) = (unsigned)n;
+                *(unsigned *)((char *)c + found->offset) = (unsigned)n * found->scale;
         }
         free(text);
         return r;

@@ -1,17 +1,21 @@
-/* Durable state of stepupd behind one small interface (SQLite today).
- * Never logs; negative errno (or -EIO for a database error, with su_store_errmsg()). */
+/* The shared state of step-up: enrolments, used codes, failure counts and lockouts, factor
+ * changes.  One interface, a backend chosen at run time (stepupd.conf `store =`):
+ *   sqlite      the host's own database (the default; store_sqlite.c)
+ *   postgresql  one database for a fleet of hosts (store_pg.c)
+ * A connection belongs to one thread.  Grants of session assurance are always written to the
+ * host's local SQLite (local.h); the backend does it with the verification that earns them.
+ * Never logs; negative errno, with su_store_errmsg(). */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
+#include "failures.h"
+#include "local.h"
+#include "sqldb.h"
 #include "totp.h"
-
-#define SU_STORE_SCHEMA_VERSION 3
-#define SU_BOOT_ID_LEN 36
-
-struct su_store;
 
 struct su_totp_row {
         uint8_t secret[SU_TOTP_SECRET_MAX];
@@ -22,59 +26,6 @@ struct su_totp_row {
         int64_t created_at;
 };
 
-struct su_assurance {
-        uint32_t factors;
-        int64_t verified_at;   /* wall clock, s */
-        int64_t verified_boot; /* CLOCK_BOOTTIME, s */
-        int64_t last_seen_at;
-        int64_t last_seen_boot;
-        char boot_id[SU_BOOT_ID_LEN + 1];
-};
-
-struct su_failures {
-        int64_t consecutive;  /* failures since the last success */
-        int64_t window_start; /* start of the current rate-limit window (wall, s) */
-        int64_t window_count; /* attempts in that window */
-        int64_t last_failure_at;
-};
-
-/* Opens (creating if needed, mode 0600) and migrates the database. */
-int su_store_open(const char *path, struct su_store **ret);
-struct su_store *su_store_close(struct su_store *s);
-const char *su_store_errmsg(const struct su_store *s);
-int su_store_schema_version(struct su_store *s);
-
-int su_store_totp_get(struct su_store *s, const char *user, struct su_totp_row *ret);
-int su_store_totp_put(struct su_store *s, const char *user, const struct su_totp_row *row);
-int su_store_totp_delete(struct su_store *s, const char *user);
-/* A new secret waiting for its confirmation code; the active factor (if any) stays. */
-int su_store_totp_pending_put(struct su_store *s, const char *user, const struct su_totp_row *row);
-int su_store_totp_pending_get(struct su_store *s, const char *user, struct su_totp_row *ret);
-/* Confirmed: the pending secret replaces the active one, with step as its last used step. */
-int su_store_totp_activate(struct su_store *s, const char *user, int64_t step);
-
-/* A verified TOTP code: in one transaction, advance last_step (only if step is newer; else
- * -EALREADY and nothing changes), activate a pending enrolment, reset the failure count and,
- * when scope_key is non-NULL, write the assurance row.  Durable before it returns. */
-int su_store_commit_totp(struct su_store *s, const char *user, int64_t step, const char *scope_key,
-                         const struct su_assurance *grant);
-
-int su_store_assurance_get(struct su_store *s, const char *user, const char *scope_key,
-                           struct su_assurance *ret);
-int su_store_assurance_touch(struct su_store *s, const char *user, const char *scope_key,
-                             int64_t now, int64_t boot);
-/* scope_key NULL: every row of the user. Returns the number of rows removed. */
-int su_store_assurance_revoke(struct su_store *s, const char *user, const char *scope_key);
-int su_store_assurance_count(struct su_store *s, const char *user);
-
-int su_store_failures_get(struct su_store *s, const char *user, struct su_failures *ret);
-/* Counts one attempt in the rate-limit window [window_start, window_start + window_s). */
-int su_store_note_attempt(struct su_store *s, const char *user, int64_t now, int64_t window_s,
-                          struct su_failures *ret);
-int su_store_note_failure(struct su_store *s, const char *user, int64_t now,
-                          struct su_failures *ret);
-int su_store_failures_reset(struct su_store *s, const char *user);
-
 /* Security questions: (question id, yescrypt hash) pairs. */
 #define SU_QID_MAX 32
 #define SU_HASH_MAX 128
@@ -83,12 +34,6 @@ struct su_answer_row {
         char qid[SU_QID_MAX + 1];
         char hash[SU_HASH_MAX + 1];
 };
-/* Replaces all of the user's answers in one transaction. */
-int su_store_questions_set(struct su_store *s, const char *user, const struct su_answer_row *rows,
-                           size_t n);
-/* Returns the number of rows written to out (at most max). */
-int su_store_questions_get(struct su_store *s, const char *user, struct su_answer_row *out,
-                           size_t max);
 
 /* Recovery codes: a public lookup tag and the hash of the secret part. */
 #define SU_RECOVERY_CODES_MAX 16
@@ -97,28 +42,92 @@ struct su_recovery_row {
         char tag[SU_RECOVERY_TAG_LEN + 1];
         char hash[SU_HASH_MAX + 1];
 };
-/* Replaces every recovery code of the user (used or not). */
-int su_store_recovery_set(struct su_store *s, const char *user, const struct su_recovery_row *rows,
-                          size_t n);
-/* The code with this tag: 0 when unused, -EALREADY when used (row still filled), -ENOENT. */
-int su_store_recovery_get(struct su_store *s, const char *user, const char *tag,
-                          struct su_recovery_row *ret);
-int su_store_recovery_unused(struct su_store *s, const char *user);
-/* Marks the code used (only if still unused, else -EALREADY), resets the failure count and,
- * when scope_key is non-NULL, writes the assurance row: one transaction. */
-int su_store_recovery_consume(struct su_store *s, const char *user, const char *tag, int64_t now,
-                              const char *scope_key, const struct su_assurance *grant);
 
-/* A verification that consumed nothing (security questions): failures reset and, when
- * scope_key is non-NULL, the assurance row written, in one transaction. */
-int su_store_grant(struct su_store *s, const char *user, const char *scope_key,
-                   const struct su_assurance *grant);
+/* What a factor keeps: reset() removes tables, not factors (factors are decided above). */
+enum su_store_table {
+        SU_TAB_TOTP = 1u << 0, /* active and pending secrets */
+        SU_TAB_QUESTIONS = 1u << 1,
+        SU_TAB_RECOVERY = 1u << 2,
+};
 
-/* Factor bits (policy.h SU_FACTOR_*) the user has in a usable state. */
-int su_store_enrolled(struct su_store *s, const char *user, uint32_t *ret);
-/* Removes the factors in mask (TOTP, questions, recovery codes). */
-int su_store_reset(struct su_store *s, const char *user, uint32_t mask);
-/* Erases every row about the user, in every table. Returns rows removed. */
-int su_store_forget(struct su_store *s, const char *user);
-/* Calls fn for every user with any factor, in name order. */
-int su_store_list_users(struct su_store *s, int (*fn)(const char *user, void *data), void *data);
+struct su_store;
+
+struct su_store_ops {
+        const char *name;
+        bool blocking; /* calls may wait on the network: only ever on the pool's threads */
+        void (*close)(struct su_store *s);
+
+        int (*totp_get)(struct su_store *s, const char *user, struct su_totp_row *ret);
+        /* Sets the active secret (root's ENROLL_SET, imports). */
+        int (*totp_put)(struct su_store *s, const char *user, const struct su_totp_row *row);
+        /* A new secret waiting for its confirmation code; the active factor (if any) stays. */
+        int (*totp_pending_put)(struct su_store *s, const char *user,
+                                const struct su_totp_row *row);
+        int (*totp_pending_get)(struct su_store *s, const char *user, struct su_totp_row *ret);
+        /* Confirmed: the pending secret replaces the active one, with step as its last used
+         * step, and the failure count is reset. -ENOENT without a pending secret. */
+        int (*totp_activate)(struct su_store *s, const char *user, int64_t step);
+        /* A verified code: last_step moves to step only if step is newer (else -EALREADY and
+         * nothing changes), failures reset, and the grant (if any) recorded.  Durable before
+         * it returns. */
+        int (*totp_consume)(struct su_store *s, const char *user, int64_t step,
+                            const struct su_grant *grant);
+
+        int (*questions_set)(struct su_store *s, const char *user, const struct su_answer_row *rows,
+                             size_t n);
+        /* Returns the number of rows written to out (at most max). */
+        int (*questions_get)(struct su_store *s, const char *user, struct su_answer_row *out,
+                             size_t max);
+
+        /* Replaces every recovery code of the user (used or not). */
+        int (*recovery_set)(struct su_store *s, const char *user,
+                            const struct su_recovery_row *rows, size_t n);
+        /* The code with this tag: 0 unused, -EALREADY used (row still filled), -ENOENT. */
+        int (*recovery_get)(struct su_store *s, const char *user, const char *tag,
+                            struct su_recovery_row *ret);
+        int (*recovery_unused)(struct su_store *s, const char *user);
+        /* Marks the code used (only if unused, else -EALREADY), resets failures, records the
+         * grant: one transaction. */
+        int (*recovery_consume)(struct su_store *s, const char *user, const char *tag, int64_t now,
+                                const struct su_grant *grant);
+
+        /* A verification that consumed nothing (security questions): failures reset and the
+         * grant recorded. */
+        int (*grant)(struct su_store *s, const char *user, const struct su_grant *grant);
+
+        int (*failures_get)(struct su_store *s, const char *user, struct su_failures *ret);
+        /* Admits one verification attempt: when the user is locked out or over the rate limit,
+         * -EAGAIN and nothing counted; else the attempt counted.  Atomic: two attempts
+         * racing for the last slot never both pass.  *ret gets the state after. */
+        int (*attempt)(struct su_store *s, const char *user, int64_t now,
+                       const struct su_store_limits *l, struct su_failures *ret);
+        int (*note_failure)(struct su_store *s, const char *user, int64_t now,
+                            struct su_failures *ret);
+        int (*failures_reset)(struct su_store *s, const char *user);
+
+        /* Removes the tables' rows of the user and the user's assurance on this host. */
+        int (*reset)(struct su_store *s, const char *user, unsigned tables);
+        /* Erases every row about the user. Returns rows removed. */
+        int (*forget)(struct su_store *s, const char *user);
+        /* Calls fn for every user with any factor, in name order. */
+        int (*list_users)(struct su_store *s, int (*fn)(const char *user, void *data), void *data);
+        /* Appends to the log of factor changes (who, when, from which host). */
+        int (*log_change)(struct su_store *s, const char *user, const char *factor,
+                          const char *change, uid_t by_uid, const char *host);
+};
+
+struct su_store {
+        const struct su_store_ops *ops;
+        struct su_sqldb *local; /* this host's database: grants go here */
+        char err[256];
+};
+
+/* stepupd.conf `store = sqlite:PATH` or `postgresql:CONNINFO`. */
+enum su_store_kind { SU_STORE_SQLITE = 0, SU_STORE_POSTGRESQL = 1 };
+struct su_store_config {
+        enum su_store_kind kind;
+        const char *conninfo;  /* postgresql */
+        const char *fleet_key; /* postgresql: path of the key that encrypts TOTP secrets */
+        unsigned timeout_ms;   /* postgresql: connect and query together */
+        const char *host;      /* this host's name, for the change log */
+};

@@ -254,4 +254,3 @@ int su_totp_new_secret(uint8_t *key, size_t len)
         }
         return 0;
 }
-

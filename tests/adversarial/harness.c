@@ -1,6 +1,8 @@
 /* Helpers of the adversarial tests: see harness.h. */
 #include "harness.h"
 
+#include <jansson.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -288,17 +290,12 @@ long long adv_status_num(struct adv_env *e, const char *user, const char *key)
         su_msg_put_str(&req, SU_T_USER, user);
         if (adv_call(e->pam_sock, &req, &rep) < 0 || rep.type != SU_REP_OK)
                 return -2;
-        const char *body = su_msg_str(&rep, SU_T_BODY);
-        char pat[64];
-        snprintf(pat, sizeof(pat), "%s=", key);
-        for (const char *p = body; p && *p;) {
-                if (strncmp(p, pat, strlen(pat)) == 0)
-                        return atoll(p + strlen(pat));
-                p = strchr(p, '\n');
-                if (p)
-                        p++;
-        }
-        return -1;
+        const char *data = su_msg_str(&rep, SU_T_DATA);
+        json_t *o = data ? json_loads(data, 0, NULL) : NULL;
+        json_t *v = json_object_get(o, key);
+        long long n = json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+        json_decref(o);
+        return n;
 }
 
 static int simple(struct adv_env *e, uint8_t type, const char *user)

@@ -29,8 +29,9 @@ def main():
     with open(os.path.join(d, "policy.conf"), "w") as f:
         f.write("allow\n")
     sock = os.path.join(d, "pam.sock")
-    # A hard limit of 24 descriptors: far below max_connections (512).
-    proc = subprocess.Popen(["prlimit", "--nofile=24:24", "--",
+    # A hard limit of 48 descriptors: far below max_connections (512); the daemon's own
+    # threads hold about 30 (an event loop each, a database connection per thread).
+    proc = subprocess.Popen(["prlimit", "--nofile=48:48", "--",
                              os.path.join(build, "stepupd", "stepupd"), "--socket", sock,
                              "--user-socket", "", "--db", os.path.join(d, "state", "db"),
                              "--policy", os.path.join(d, "policy.conf"),
@@ -43,7 +44,7 @@ def main():
                 break
             time.sleep(0.02)
         held = []
-        for _ in range(40):  # more than the daemon can take
+        for _ in range(60):  # more than the daemon can take
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             s.connect(sock)
             held.append(s)

@@ -83,8 +83,8 @@ static int non_root_peer(const char *victim)
         /* Its own status is fine, and is its own. */
         su_msg_init(&req, SU_REQ_STATUS);
         int r = adv_call(env.user_sock, &req, &rep);
-        const char *body = r == 0 ? su_msg_str(&rep, SU_T_BODY) : NULL;
-        if (!body || !strstr(body, "user=adv63\n") || strstr(body, victim))
+        const char *data = r == 0 ? su_msg_str(&rep, SU_T_DATA) : NULL;
+        if (!data || !strstr(data, "\"user\":\"adv63\"") || strstr(data, victim))
                 fails |= bit;
         return fails;
 }

@@ -64,8 +64,10 @@ int main(int argc, char **argv)
         int n = argc > 1 ? atoi(argv[1]) : 32;
         if (n < 2 || n > MAXC)
                 n = 32;
+        /* Every racer holds a challenge for the same user at once: allow that many. */
         adv_setup(&env, "require totp within 0 when service adv-always\ndeny\n",
-                  "rate_limit_attempts = 1000\nlockout_failures = 100\n");
+                  "rate_limit_attempts = 1000\nlockout_failures = 100\n"
+                  "challenges_per_user = 64\n");
         adv_start(&env);
         uint8_t key[20];
         const char *u = adv_user(3);

@@ -2,6 +2,7 @@
 """Security questions, recovery codes, the enrolment lifecycle and imports, against a real
 stepupd.  Root only (the PAM socket serves uid 0).  Usage: test_lifecycle.py BUILD_DIR"""
 import base64
+import json
 import os
 import re
 import shutil
@@ -102,8 +103,13 @@ def answer_for(prompt, mangle=lambda s: s):
 
 
 def status(d, user):
-    r = d.ctl("status", "--user", user)
-    return dict(line.split(None, 1) for line in r.stdout.splitlines() if " " in line)
+    """STATUS as JSON (stepupctl status --json), flattened: factor fields as FACTOR_KEY."""
+    r = d.ctl("status", "--user", user, "--json")
+    st = json.loads(r.stdout)
+    for name, fields in st.pop("factors", {}).items():
+        for k, v in fields.items():
+            st["%s_%s" % (name, k)] = v
+    return st
 
 
 def test_questions(d):
@@ -148,7 +154,7 @@ def test_recovery(d, secret):
     r = d.ctl("recovery-codes", "--user", "root")
     codes = re.findall(r"^([a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4})$", r.stdout, re.M)
     check(r.returncode == 0 and len(codes) == 10 and len(set(codes)) == 10, "10 recovery codes")
-    check(status(d, "root").get("recovery_codes_unused") == "10", "10 unused")
+    check(status(d, "root").get("recovery_unused") == 10, "10 unused")
     db = sqlite3.connect(d.db)
     stored = [h for (h,) in db.execute("SELECT hash FROM recovery WHERE user='root'")]
     db.close()
@@ -162,7 +168,7 @@ def test_recovery(d, secret):
     check(rep["type"] == "ALLOW", "a recovery code passes where policy allows it")
     c.close()
     check("recovery code used" in d.logtext(), "recovery use is an audit event")
-    check(status(d, "root").get("recovery_codes_unused") == "9", "the code is consumed")
+    check(status(d, "root").get("recovery_unused") == 9, "the code is consumed")
 
     d.ctl("revoke", "--user", "root")
     c, rep = d.decide("r-test")
@@ -176,7 +182,7 @@ def test_recovery(d, secret):
     rep = c.call("VERIFY", CHALLENGE=rep["CHALLENGE"], ANSWER=codes[1])
     check(rep["type"] == "DENY", "recovery refused where policy forbids it")
     c.close()
-    check(status(d, "root").get("recovery_codes_unused") == "9", "refused code not consumed")
+    check(status(d, "root").get("recovery_unused") == 9, "refused code not consumed")
 
 
 def test_reenrol_gate(d):
@@ -201,7 +207,7 @@ def test_reenrol_gate(d):
         ok &= rep["type"] == "CHALLENGE"  # still no secret handed out
         c.close()
         st = sc.call(d.user, "STATUS")
-        ok &= "totp_pending" not in st["BODY"]
+        ok &= json.loads(st["DATA"])["factors"]["totp"]["pending"] is False
         print("refused without proof:", ok, flush=True)
         for kind in ("RECOVERY_NEW", "REMOVE"):
             extra = {"FACTOR": "totp"} if kind == "REMOVE" else {}
@@ -294,15 +300,19 @@ def test_import_oath(d):
 
 def test_admin(d):
     r = d.ctl("list", "--json")
-    check(r.returncode == 0 and '"user": "root"' in r.stdout and '"user": "nobody"' in r.stdout,
-          "list shows users: %s" % r.stdout)
+    users = [u["user"] for u in json.loads(r.stdout)] if r.returncode == 0 else []
+    check("root" in users and "nobody" in users, "list shows users: %s" % r.stdout)
     r = d.ctl("reset", "--user", "nobody", "--factor", "totp")
-    check(r.returncode == 0 and status(d, "nobody").get("totp") == "none", "reset one factor")
+    check(r.returncode == 0 and status(d, "nobody").get("totp_state") == "none", "reset one factor")
     r = d.ctl("forget", "--user", "root")
-    check(r.returncode == 0, "forget")
+    check(r.returncode == 0, "forget: %s %s" % (r.stdout, r.stderr))
+    print("forget:", r.stdout.strip())
     db = sqlite3.connect(d.db)
-    left = sum(db.execute("SELECT count(*) FROM %s WHERE user='root'" % t).fetchone()[0]
-               for t in ("totp", "totp_pending", "assurance", "failures", "questions", "recovery"))
+    counts = {t: db.execute("SELECT count(*) FROM %s WHERE user='root'" % t).fetchone()[0]
+              for t in ("totp", "totp_pending", "assurance", "failures", "questions", "recovery",
+                        "factor_log")}
+    print("rows left after forget:", counts)
+    left = sum(counts.values())
     db.close()
     check(left == 0, "forget erased every row (%d left)" % left)
     check("root" not in d.ctl("list").stdout.split(), "root gone from list")

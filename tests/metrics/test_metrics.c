@@ -1,4 +1,4 @@
-/* stepupd/metrics.c: counters, bounded labels, histogram buckets, the STATS body. */
+/* stepupd/metrics.c: counters, bounded labels, histogram buckets, the STATS JSON. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,29 +6,50 @@
 
 #include "check.h"
 #include "metrics.h"
+#include "proto.h"
 
 static struct su_metrics m;
 
-/* The value of key in body ("" when absent). */
-static const char *value(const char *body, const char *key, char *out, size_t size)
+static const char *const dec[] = {"allow", "deny", "challenge"};
+static const char *const out[] = {"success", "failure", "abandoned", "locked", "error"};
+
+/* A row of the STATS JSON as "n n n ...": the decisions (services only), then the outcomes;
+ * "" when the row is absent. */
+static const char *row(json_t *o, const char *group, const char *name, char *buf, size_t size)
 {
-        size_t kl = strlen(key);
-        out[0] = 0;
-        for (const char *p = body; *p;) {
-                const char *nl = strchr(p, '\n');
-                size_t len = nl ? (size_t)(nl - p) : strlen(p);
-                if (len > kl && memcmp(p, key, kl) == 0 && p[kl] == '=') {
-                        snprintf(out, size, "%.*s", (int)(len - kl - 1), p + kl + 1);
-                        break;
-                }
-                p += len + (nl ? 1 : 0);
+        json_t *r = json_object_get(json_object_get(o, group), name);
+        size_t n = 0;
+        buf[0] = 0;
+        if (!r)
+                return buf;
+        json_t *d = json_object_get(r, "decisions"), *oc = json_object_get(r, "outcomes");
+        for (size_t i = 0; d && i < 3; i++)
+                n += (size_t)snprintf(buf + n, size - n, "%s%lld", n ? " " : "",
+                                      (long long)json_integer_value(json_object_get(d, dec[i])));
+        for (size_t i = 0; i < 5; i++)
+                n += (size_t)snprintf(buf + n, size - n, "%s%lld", n ? " " : "",
+                                      (long long)json_integer_value(json_object_get(oc, out[i])));
+        return buf;
+}
+
+/* An array of integers (or one integer) as "n n n". */
+static const char *ints(json_t *v, char *buf, size_t size)
+{
+        size_t n = 0;
+        buf[0] = 0;
+        if (json_is_integer(v)) {
+                snprintf(buf, size, "%lld", (long long)json_integer_value(v));
+                return buf;
         }
-        return out;
+        for (size_t i = 0; i < json_array_size(v); i++)
+                n += (size_t)snprintf(buf + n, size - n, "%s%lld", i ? " " : "",
+                                      (long long)json_integer_value(json_array_get(v, i)));
+        return buf;
 }
 
 static void test_counters(void)
 {
-        char body[8193], v[256];
+        char v[256];
         su_metrics_init(&m);
         su_metrics_decision(&m, "sudo", SU_MD_ALLOW);
         su_metrics_decision(&m, "sudo", SU_MD_CHALLENGE);
@@ -44,27 +65,30 @@ static void test_counters(void)
         CHECK_INT(m.decisions[SU_MD_ALLOW], 1);
         CHECK_INT(m.decisions[SU_MD_DENY], 2);
         CHECK_INT(m.decisions[SU_MD_CHALLENGE], 1);
-        int n = su_metrics_format(&m, body, sizeof(body));
-        CHECK(n > 0 && (size_t)n == strlen(body));
-        CHECK_STREQ(value(body, "stats_version", v, sizeof(v)), "1");
-        CHECK_STREQ(value(body, "decisions", v, sizeof(v)), "1 2 1");
-        CHECK_STREQ(value(body, "lockouts", v, sizeof(v)), "1");
-        CHECK_STREQ(value(body, "factor.totp", v, sizeof(v)), "1 2 0 0 0");
-        CHECK_STREQ(value(body, "factor.recovery", v, sizeof(v)), "0 0 0 1 0");
-        CHECK_STREQ(value(body, "factor.(none)", v, sizeof(v)), "0 0 1 0 0");
-        CHECK_STREQ(value(body, "service.sudo", v, sizeof(v)), "1 0 1 1 2 0 1 0");
-        CHECK_STREQ(value(body, "service.sshd", v, sizeof(v)), "0 1 0 0 0 0 0 0");
-        CHECK_STREQ(value(body, "service.(none)", v, sizeof(v)), "0 1 0 0 0 1 0 0");
-        CHECK_STREQ(value(body, "service.(other)", v, sizeof(v)), "");
-        CHECK_STREQ(value(body, "outcome_columns", v, sizeof(v)),
-                    "success failure abandoned locked error");
-        /* No user name can reach the body: there is no call that takes one. */
-        CHECK_INT(su_metrics_format(&m, body, 100), -ENOBUFS);
+        json_t *o = su_metrics_json(&m);
+        CHECK(o != NULL);
+        CHECK_INT(json_integer_value(json_object_get(o, "stats_version")), 2);
+        json_t *d = json_object_get(o, "decisions");
+        snprintf(v, sizeof(v), "%lld %lld %lld",
+                 (long long)json_integer_value(json_object_get(d, "allow")),
+                 (long long)json_integer_value(json_object_get(d, "deny")),
+                 (long long)json_integer_value(json_object_get(d, "challenge")));
+        CHECK_STREQ(v, "1 2 1");
+        CHECK_STREQ(ints(json_object_get(o, "lockouts"), v, sizeof(v)), "1");
+        CHECK_STREQ(row(o, "factors", "totp", v, sizeof(v)), "1 2 0 0 0");
+        CHECK_STREQ(row(o, "factors", "recovery", v, sizeof(v)), "0 0 0 1 0");
+        CHECK_STREQ(row(o, "factors", "(none)", v, sizeof(v)), "0 0 1 0 0");
+        CHECK_STREQ(row(o, "services", "sudo", v, sizeof(v)), "1 0 1 1 2 0 1 0");
+        CHECK_STREQ(row(o, "services", "sshd", v, sizeof(v)), "0 1 0 0 0 0 0 0");
+        CHECK_STREQ(row(o, "services", "(none)", v, sizeof(v)), "0 1 0 0 0 1 0 0");
+        CHECK_STREQ(row(o, "services", "(other)", v, sizeof(v)), "");
+        /* No user name can reach the reply: there is no call that takes one. */
+        json_decref(o);
 }
 
 static void test_bounded_labels(void)
 {
-        char name[80], body[8193], v[256];
+        char name[80], v[256];
         su_metrics_init(&m);
         for (int i = 0; i < SU_METRICS_SERVICES_MAX + 10; i++) {
                 snprintf(name, sizeof(name), "svc%d", i);
@@ -87,16 +111,17 @@ static void test_bounded_labels(void)
         }
         CHECK_INT(m.nfactors, SU_METRICS_FACTORS_MAX);
         CHECK_INT(m.factors[SU_METRICS_FACTORS_MAX].outcomes[SU_MO_ERROR], 3);
-        CHECK(su_metrics_format(&m, body, sizeof(body)) > 0);
-        CHECK_STREQ(value(body, "service.(other)", v, sizeof(v)), "10 4 0 0 0 0 0 0");
-        CHECK_STREQ(value(body, "factor.(other)", v, sizeof(v)), "0 0 0 0 3");
+        json_t *o = su_metrics_json(&m);
+        CHECK_STREQ(row(o, "services", "(other)", v, sizeof(v)), "10 4 0 0 0 0 0 0");
+        CHECK_STREQ(row(o, "factors", "(other)", v, sizeof(v)), "0 0 0 0 3");
+        json_decref(o);
 }
 
-/* 64 services with 64-byte names and huge counts do not fit in 8192 bytes: the rest is
- * folded into "(other)" and the sums stay right. */
+/* 64 services with 64-byte names and huge counts do not fit in one reply: the rest is
+ * folded into "(other)", the sums stay right, and the JSON fits the protocol's DATA field. */
 static void test_fold(void)
 {
-        char name[80], body[8193], v[256];
+        char name[80], v[256];
         su_metrics_init(&m);
         for (int i = 0; i < SU_METRICS_SERVICES_MAX; i++) {
                 snprintf(name, sizeof(name), "%02d%062d", i, 0);
@@ -113,24 +138,29 @@ static void test_fold(void)
                 for (int k = 0; k < SU_MO_MAX_; k++)
                         r->outcomes[k] = 1000000000000ULL + (uint64_t)i;
         }
-        int n = su_metrics_format(&m, body, sizeof(body));
-        CHECK(n > 0 && n <= 8192);
-        CHECK(strcmp(value(body, "service.(other)", v, sizeof(v)), "") != 0);
-        /* Sum of the allow column over all service lines == 64 * 1e12 + 0+1+..+63. */
+        json_t *o = su_metrics_json(&m);
+        size_t n = json_dumpb(o, NULL, 0, JSON_COMPACT | JSON_SORT_KEYS);
+        CHECK(n > 0 && n <= su_tag_max(SU_T_DATA));
+        CHECK(strcmp(row(o, "services", "(other)", v, sizeof(v)), "") != 0);
+        /* Sum of the allow column over all service rows == 64 * 1e12 + 0+1+..+63. */
         unsigned long long sum = 0, want = 64 * 1000000000000ULL + 63 * 64 / 2;
         int lines = 0;
-        for (const char *p = body; (p = strstr(p, "service.")); p++) {
-                const char *eq = strchr(p, '=');
-                sum += strtoull(eq + 1, NULL, 10);
+        const char *k;
+        json_t *r;
+        json_object_foreach(json_object_get(o, "services"), k, r)
+        {
+                sum += (unsigned long long)json_integer_value(
+                    json_object_get(json_object_get(r, "decisions"), "allow"));
                 lines++;
         }
         CHECK_INT(sum, want);
         CHECK(lines > 1 && lines <= SU_METRICS_SERVICES_MAX);
+        json_decref(o);
 }
 
 static void test_histogram(void)
 {
-        char body[8193], v[512];
+        char v[512];
         su_metrics_init(&m);
         su_metrics_latency(&m, SU_MH_DECIDE, 0);
         su_metrics_latency(&m, SU_MH_DECIDE, 50);      /* le="0.00005" holds 50 us itself */
@@ -145,14 +175,18 @@ static void test_histogram(void)
         CHECK_INT(m.hist[SU_MH_DECIDE].bucket[SU_METRICS_BUCKETS], 1);
         CHECK_INT(m.hist[SU_MH_DECIDE].count, 5);
         CHECK_INT(m.hist[SU_MH_DECIDE].sum_us, 50 + 51 + 5000000 + 5000001);
-        CHECK(su_metrics_format(&m, body, sizeof(body)) > 0);
-        CHECK_STREQ(value(body, "bounds_us", v, sizeof(v)),
+        json_t *o = su_metrics_json(&m);
+        json_t *dh = json_object_get(o, "decide_us"), *vh = json_object_get(o, "verify_us");
+        CHECK_STREQ(ints(json_object_get(o, "bounds_us"), v, sizeof(v)),
                     "50 100 250 500 1000 2500 5000 10000 25000 50000 100000 250000 500000 "
                     "1000000 2500000 5000000");
-        CHECK_STREQ(value(body, "decide_us.le", v, sizeof(v)), "2 3 3 3 3 3 3 3 3 3 3 3 3 3 3 4");
-        CHECK_STREQ(value(body, "decide_us.count", v, sizeof(v)), "5");
-        CHECK_STREQ(value(body, "decide_us.sum", v, sizeof(v)), "10000102");
-        CHECK_STREQ(value(body, "verify_us.le", v, sizeof(v)), "0 0 0 0 0 0 1 1 1 1 1 1 1 1 1 1");
+        CHECK_STREQ(ints(json_object_get(dh, "le"), v, sizeof(v)),
+                    "2 3 3 3 3 3 3 3 3 3 3 3 3 3 3 4");
+        CHECK_STREQ(ints(json_object_get(dh, "count"), v, sizeof(v)), "5");
+        CHECK_STREQ(ints(json_object_get(dh, "sum_us"), v, sizeof(v)), "10000102");
+        CHECK_STREQ(ints(json_object_get(vh, "le"), v, sizeof(v)),
+                    "0 0 0 0 0 0 1 1 1 1 1 1 1 1 1 1");
+        json_decref(o);
 }
 
 int main(void)

@@ -1,5 +1,5 @@
 /* remote.c against a fake /proc: sshd's remembered PAM_RHOST, ancestry, pid reuse, forged
- * sshd names, the depth limit, eviction. */
+ * sshd names, the depth limit, eviction, and the verdict cache by (pid, start time). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,15 +49,32 @@ static void rmproc(pid_t pid)
         rmdir(path);
 }
 
-static struct su_remote_info look(const struct su_remote_table *t, pid_t pid)
+static struct su_peer peer_of(pid_t pid)
+{
+        struct su_peer p;
+        (void)su_peer_read(root, pid, 0, 0, &p);
+        return p;
+}
+
+/* A fresh lookup: the fake /proc changes under the tests in ways a real one cannot (an
+ * ancestor replaced while its descendants live), so the verdict cache is emptied first. */
+static struct su_remote_info look(struct su_remote *t, pid_t pid)
 {
         struct su_remote_info i;
-        int r = su_remote_from_ancestry(t, root, pid, &i);
+        struct su_peer p = peer_of(pid);
+        memset(t->cache, 0, sizeof(t->cache));
+        int r = su_remote_from_ancestry(t, &p, &i);
         CHECK_INT(r, 0);
         return i;
 }
 
-static bool has(const struct su_remote_table *t, pid_t pid)
+static int note(struct su_remote *t, pid_t pid, const char *rhost)
+{
+        struct su_peer p = peer_of(pid);
+        return su_remote_note(t, &p, rhost);
+}
+
+static bool has(const struct su_remote *t, pid_t pid)
 {
         for (size_t i = 0; i < t->n; i++)
                 if (t->e[i].pid == pid)
@@ -69,9 +86,10 @@ int main(void)
 {
         if (!mkdtemp(root))
                 return 1;
-        struct su_remote_table *t = calloc(1, sizeof(*t));
+        struct su_remote *t = calloc(1, sizeof(*t));
         if (!t)
                 return 1;
+        su_remote_init(t, root, false);
 
         /* init -> sshd listener -> monitor -> (kbd-int PAM child) and the user's side:
          * user-owned "sshd: alice@pts/0" -> bash -> sudo (setuid: real uid 1000) */
@@ -93,15 +111,15 @@ int main(void)
         CHECK_INT(i.source, SU_REMOTE_LOCAL);
 
         /* only a root sshd is believed, and only a valid host name */
-        CHECK_INT(su_remote_note(t, root, 400, "10.0.0.5"), -EPERM);
-        CHECK_INT(su_remote_note(t, root, 300, "10.0.0.5"), -EPERM); /* user-owned sshd */
-        CHECK_INT(su_remote_note(t, root, 500, "10.0.0.5"), -EPERM); /* setuid, real uid 1000 */
-        CHECK_INT(su_remote_note(t, root, 201, "bad host"), -EINVAL);
-        CHECK_INT(su_remote_note(t, root, 999, "10.0.0.5"), -ENOENT);
+        CHECK_INT(note(t, 400, "10.0.0.5"), -EPERM);
+        CHECK_INT(note(t, 300, "10.0.0.5"), -EPERM); /* user-owned sshd */
+        CHECK_INT(note(t, 500, "10.0.0.5"), -EPERM); /* setuid, real uid 1000 */
+        CHECK_INT(note(t, 201, "bad host"), -EINVAL);
+        CHECK_INT(note(t, 999, "10.0.0.5"), -ESRCH);
         CHECK_INT(t->n, 0);
 
         /* the keyboard-interactive PAM child tells us: it and its monitor are remembered */
-        CHECK_INT(su_remote_note(t, root, 201, "10.0.0.5"), 0);
+        CHECK_INT(note(t, 201, "10.0.0.5"), 0);
         CHECK(has(t, 201) && has(t, 200));
         i = look(t, 500);
         CHECK(i.remote);
@@ -112,7 +130,7 @@ int main(void)
 
         /* the monitor itself tells us (account phase): it, and its parent the listener, are
          * remembered; lookups still stop at the monitor, the first root sshd */
-        CHECK_INT(su_remote_note(t, root, 200, "192.0.2.9"), 0);
+        CHECK_INT(note(t, 200, "192.0.2.9"), 0);
         CHECK(has(t, 100));
         CHECK_STREQ(look(t, 500).rhost, "192.0.2.9");
         /* another connection's monitor, never told about: remote, host unknown (never the
@@ -139,8 +157,8 @@ int main(void)
         CHECK(!look(t, 701).remote);
         /* a comm with ") (" in it is parsed from the last ')' */
         mkproc(702, 200, 802, "x) (sshd", 1000, 1000);
-        struct su_proc_facts pf;
-        CHECK_INT(su_proc_facts_read(root, 702, &pf), 0);
+        struct su_proc_stat pf;
+        CHECK_INT(su_proc_stat_read(root, 702, &pf), 0);
         CHECK_INT(pf.ppid, 200);
         CHECK_STREQ(pf.comm, "x) (sshd");
         CHECK_STREQ(look(t, 702).rhost, "192.0.2.9");
@@ -155,46 +173,71 @@ int main(void)
         CHECK(!look(t, 1063).remote);
 
         /* an unreadable caller is an error; a vanished ancestor just ends the walk */
-        CHECK(su_remote_from_ancestry(t, root, 4242, &i) < 0);
+        struct su_peer gone = peer_of(4242);
+        CHECK(su_remote_from_ancestry(t, &gone, &i) < 0);
         rmproc(300);
         CHECK(!look(t, 500).remote);
         mkproc(300, 200, 9020, "sshd", 1000, 1000);
 
+        /* the verdict cache: a second lookup below the same parent reads no ancestor above
+         * it, and keeps its verdict even when those ancestors' entries vanish (a process's
+         * ancestry only ever moves up, never to an sshd) */
+        memset(t->cache, 0, sizeof(t->cache));
+        struct su_peer p500 = peer_of(500);
+        uint64_t misses = t->cache_misses, hits = t->cache_hits;
+        CHECK_INT(su_remote_from_ancestry(t, &p500, &i), 0);
+        CHECK(i.remote);
+        CHECK_INT(t->cache_misses, misses + 1);
+        rmproc(300); /* the walk would now stop here: only the cache can still answer */
+        CHECK_INT(su_remote_from_ancestry(t, &p500, &i), 0);
+        CHECK_INT(t->cache_hits, hits + 1);
+        CHECK(i.remote);
+        CHECK_STREQ(i.rhost, "192.0.2.9");
+        mkproc(300, 200, 9020, "sshd", 1000, 1000);
+        /* a reused pid with another start time is another process: no cached verdict */
+        mkproc(400, 300, 9999, "bash", 1000, 1000);
+        mkproc(600, 1, 700, "bash", 1000, 1000);
+        struct su_peer p600 = peer_of(600);
+        CHECK_INT(su_remote_from_ancestry(t, &p600, &i), 0);
+        CHECK(!i.remote);
+        mkproc(400, 300, 9030, "bash", 1000, 1000);
+
         /* eviction, with a table of 16: when full, the dead go first, then the oldest */
+        su_remote_done(t);
         free(t);
         t = calloc(1, sizeof(*t));
+        su_remote_init(t, root, false);
         t->cap = 16;
         for (pid_t p = 0; p < 16; p++) {
                 mkproc(10000 + p, 1, 50000 + (unsigned long long)p, "sshd", 0, 0);
-                CHECK_INT(su_remote_note(t, root, 10000 + p, "10.1.0.1"), 0);
+                CHECK_INT(note(t, 10000 + p, "10.1.0.1"), 0);
         }
         CHECK_INT(t->n, 16);
         for (pid_t p = 0; p < 16; p += 2)
-                rmproc(10000 + p);                              /* half of them end */
-        CHECK_INT(su_remote_note(t, root, 201, "10.0.0.6"), 0); /* + its monitor 200 */
+                rmproc(10000 + p);              /* half of them end */
+        CHECK_INT(note(t, 201, "10.0.0.6"), 0); /* + its monitor 200 */
         CHECK_INT(t->n, 8 + 2);
         CHECK(has(t, 10001) && !has(t, 10000) && has(t, 201) && has(t, 200));
         for (pid_t p = 0; t->n < 16; p += 2) {
                 mkproc(10000 + p, 1, 60000 + (unsigned long long)p, "sshd", 0, 0);
-                CHECK_INT(su_remote_note(t, root, 10000 + p, "10.1.0.2"), 0);
+                CHECK_INT(note(t, 10000 + p, "10.1.0.2"), 0);
         }
         /* all alive and full: the oldest goes */
         CHECK(has(t, 10001));
-        CHECK_INT(su_remote_note(t, root, 100, "10.0.0.7"), 0);
+        CHECK_INT(note(t, 100, "10.0.0.7"), 0);
         CHECK_INT(t->n, 16);
         CHECK(!has(t, 10001) && has(t, 10003) && has(t, 100));
         /* the sweep that found nothing is not repeated on the next insert: one more
          * process ends, yet the next insert still evicts the oldest (10003) */
         rmproc(10005);
         mkproc(20000, 1, 70000, "sshd", 0, 0);
-        CHECK_INT(su_remote_note(t, root, 20000, "10.0.0.9"), 0);
+        CHECK_INT(note(t, 20000, "10.0.0.9"), 0);
         CHECK(!has(t, 10003) && has(t, 10005) && has(t, 20000));
         /* noting a remembered process again refreshes it in place */
         size_t n = t->n;
-        CHECK_INT(su_remote_note(t, root, 100, "10.0.0.8"), 0);
+        CHECK_INT(note(t, 100, "10.0.0.8"), 0);
         CHECK_INT(t->n, n);
-        /* the daemon's own table is the full size */
-        CHECK_INT(su_remote_table()->cap, 0);
+        su_remote_done(t);
         free(t);
 
         char cmd[600];

@@ -1,32 +1,24 @@
-#include "request.h"
+#include "policy_request.h"
 
 #include <errno.h>
-#include <grp.h>
-#include <limits.h>
-#include <pwd.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "names.h"
 
-int su_request_build(struct su_request_ctx *ctx, const struct su_msg *m, const char **what)
+int su_request_build(struct su_request_ctx *ctx, const struct su_rq_decide *d, const char **what)
 {
         memset(ctx, 0, sizeof(*ctx));
         struct su_request *q = &ctx->req;
-        q->service = su_msg_str(m, SU_T_SERVICE);
-        q->user = su_msg_str(m, SU_T_USER);
-        q->ruser = su_msg_str(m, SU_T_RUSER);
-        q->tty = su_msg_str(m, SU_T_TTY);
-        q->rhost = su_msg_str(m, SU_T_RHOST);
-        q->target_user = su_msg_str(m, SU_T_TARGET_USER);
-        q->target_group = su_msg_str(m, SU_T_TARGET_GROUP);
+        q->service = d->service;
+        q->user = d->user;
+        q->ruser = d->ruser;
+        q->tty = d->tty;
+        q->rhost = d->rhost;
+        q->target_user = d->target_user;
+        q->target_group = d->target_group;
         q->now = time(NULL);
-        if (q->tty && !*q->tty)
-                q->tty = NULL;
-        if (q->rhost && !*q->rhost)
-                q->rhost = NULL;
 
         if (!su_valid_service(q->service))
                 return *what = "service", -EINVAL;
@@ -42,10 +34,8 @@ int su_request_build(struct su_request_ctx *ctx, const struct su_msg *m, const c
                 return *what = "target user", -EINVAL;
         if (q->target_group && !su_valid_user(q->target_group))
                 return *what = "target group", -EINVAL;
-
-        const char *cmd = su_msg_str(m, SU_T_COMMAND);
-        if (cmd && *cmd) {
-                int r = su_command_canonical(cmd, NULL, &ctx->command, &q->command_is_shell,
+        if (d->command) {
+                int r = su_command_canonical(d->command, NULL, &ctx->command, &q->command_is_shell,
                                              &q->command_is_sudoedit);
                 if (r < 0)
                         return *what = "command", r;

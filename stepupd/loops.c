@@ -1,0 +1,129 @@
+#include "loops.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "conn.h"
+
+static int on_accept_resume(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct su_loop *l = userdata;
+        for (int i = 0; i < 2; i++)
+                if (l->listen_src[i])
+                        sd_event_source_set_enabled(l->listen_src[i], SD_EVENT_ON);
+        sd_event_source_disable_unref(l->resume_src);
+        l->resume_src = NULL;
+        return 0;
+}
+
+static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        struct su_loop *l = userdata;
+        enum su_sock_kind kind = fd == l->listen_fd[SU_SOCK_PAM] ? SU_SOCK_PAM : SU_SOCK_USER;
+        if (su_conn_accept(l, fd, kind) != -ENFILE)
+                return 0;
+        /* No descriptor for the new connection: stop accepting for 100 ms instead of spinning
+         * on a socket that stays readable. */
+        for (int i = 0; i < 2; i++)
+                if (l->listen_src[i])
+                        sd_event_source_set_enabled(l->listen_src[i], SD_EVENT_OFF);
+        if (!l->resume_src)
+                sd_event_add_time_relative(l->event, &l->resume_src, CLOCK_MONOTONIC, 100 * 1000, 0,
+                                           on_accept_resume, l);
+        struct su_audit_req rq = {.audit = &l->ctx->audit};
+        su_audit(&rq, SU_EV_ERROR, LOG_ERR, "out of file descriptors: accepting paused",
+                 "STEPUP_SOCKET", kind == SU_SOCK_PAM ? "pam" : "user", NULL);
+        return 0;
+}
+
+static int on_mail(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        struct su_loop *l = userdata;
+        struct su_pool_item *it = su_mailbox_take(&l->box);
+        while (it) {
+                struct su_pool_item *next = it->next;
+                struct su_conn *c =
+                    (struct su_conn *)((char *)it - offsetof(struct su_conn, ticket));
+                su_conn_job_done(c);
+                it = next;
+        }
+        if (__atomic_load_n(&l->quit, __ATOMIC_ACQUIRE))
+                sd_event_exit(l->event, 0);
+        return 0;
+}
+
+int su_loop_init(struct su_loop *l, unsigned index, struct su_ctx *ctx, struct su_pool *pool,
+                 const int listen_fd[2], struct su_db db)
+{
+        memset(l, 0, sizeof(*l));
+        l->index = index;
+        l->ctx = ctx;
+        l->pool = pool;
+        l->db = db;
+        l->box.efd = -1;
+        int r = sd_event_new(&l->event);
+        if (r < 0)
+                return r;
+        r = su_mailbox_init(&l->box);
+        if (r < 0)
+                return r;
+        r = sd_event_add_io(l->event, &l->box_src, l->box.efd, EPOLLIN, on_mail, l);
+        if (r < 0)
+                return r;
+        for (int i = 0; i < 2; i++) {
+                l->listen_fd[i] = listen_fd[i];
+                if (listen_fd[i] < 0)
+                        continue;
+                r = sd_event_add_io(l->event, &l->listen_src[i], listen_fd[i], EPOLLIN, on_listen,
+                                    l);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static void *loop_main(void *arg)
+{
+        struct su_loop *l = arg;
+        sd_event_loop(l->event);
+        return NULL;
+}
+
+int su_loop_start(struct su_loop *l)
+{
+        int r = pthread_create(&l->thread, NULL, loop_main, l);
+        if (r != 0)
+                return -r;
+        l->own_thread = true;
+        return 0;
+}
+
+void su_loop_stop(struct su_loop *l)
+{
+        if (!l->own_thread)
+                return;
+        __atomic_store_n(&l->quit, true, __ATOMIC_RELEASE);
+        uint64_t one = 1;
+        ssize_t n = write(l->box.efd, &one, sizeof(one));
+        (void)n;
+        pthread_join(l->thread, NULL);
+        l->own_thread = false;
+}
+
+void su_loop_done(struct su_loop *l)
+{
+        while (l->conns)
+                su_conn_free(l->conns);
+        for (int i = 0; i < 2; i++)
+                sd_event_source_disable_unref(l->listen_src[i]);
+        sd_event_source_disable_unref(l->resume_src);
+        sd_event_source_disable_unref(l->box_src);
+        if (l->box.efd >= 0)
+                su_mailbox_done(&l->box);
+        sd_event_unref(l->event);
+        l->event = NULL;
+}

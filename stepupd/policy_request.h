@@ -1,0 +1,20 @@
+/* DECIDE's request as the policy sees it: the names checked, the command made canonical, the
+ * user's groups from NSS. */
+#pragma once
+
+#include "policy.h"
+#include "request.h"
+
+#define SU_GROUPS_MAX 256
+
+/* A DECIDE's policy request: NSS groups and the canonical command, owned by the ctx. */
+struct su_request_ctx {
+        struct su_request req;
+        char *group_names[SU_GROUPS_MAX];
+        char *target_group_names[SU_GROUPS_MAX];
+        char *command; /* canonical form */
+};
+/* Fills ctx from a parsed DECIDE.  0, -EINVAL with *what naming the bad field, or -ENOENT
+ * when the user is unknown to NSS. */
+int su_request_build(struct su_request_ctx *ctx, const struct su_rq_decide *d, const char **what);
+void su_request_done(struct su_request_ctx *ctx);

@@ -1,0 +1,12 @@
+/* Opening the configured backend of the shared state (store.h). */
+#pragma once
+
+#include <stddef.h>
+
+#include "store.h"
+
+/* Opens one connection of the configured backend; local is this thread's host database. */
+int su_store_open(const struct su_store_config *cfg, struct su_sqldb *local, struct su_store **ret,
+                  char *err, size_t errsize);
+void su_store_close(struct su_store *s);
+const char *su_store_errmsg(const struct su_store *s);
