@@ -2,13 +2,17 @@
 
 Each test script calls main(cases): it re-runs itself inside a private mount namespace
 (unshare --mount --propagation private), where Env bind-mounts test copies of /etc/passwd,
-/etc/shadow, /etc/group, /etc/sudoers (+ an empty /etc/sudoers.d) and /etc/pam.d, a tmpfs on
-/run/sudo, starts its own stepupd on a temporary state directory (and sshd on 127.0.0.1 when
-asked), enrols the test users with known secrets, and removes everything at the end.  The
-host's /etc is never written.  Interactive clients are driven with pexpect on a pty.
+/etc/shadow, /etc/group, /etc/gshadow, /etc/nsswitch.conf (tests/lib/accounts.py),
+/etc/sudoers (+ an empty /etc/sudoers.d) and /etc/pam.d, a tmpfs on /run/sudo, copies the
+built programs and module into its temporary directory (the test users cannot reach a build
+tree under a 0700 home), starts its own stepupd on a temporary state directory (and sshd on
+127.0.0.1 when asked), enrols the test users with known secrets, and removes everything at
+the end.  The host's /etc is never written.  Interactive clients are driven with pexpect on
+a pty.
 
-Test users (only inside the namespace): alice, carol, dave, erin, frank (groups wheel and
-admin), bob (neither).  Password of USER is "pw-USER"; root's is "pw-root".
+Test users (only inside the namespace, replacing host accounts of the same names): alice,
+carol, dave, erin, frank (groups wheel and admin), bob (neither).  Password of USER is
+"pw-USER"; root's is "pw-root".
 """
 
 import base64
@@ -21,6 +25,9 @@ import sys
 import tempfile
 import time
 import traceback
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import accounts  # noqa: E402
 
 SKIP = 77
 ADMINS = ["alice", "carol", "dave", "erin", "frank"]
@@ -162,11 +169,9 @@ class Env:
     def _setup(self):
         self.tmp = tempfile.mkdtemp(prefix="stepup-e2e.")
         os.chmod(self.tmp, 0o711)  # the test users reach the sockets and their homes
-        self.mod = os.path.join(self.build, "pam_stepup", "pam_stepup.so")
-        self.stepupd = os.path.join(self.build, "stepupd", "stepupd")
-        self.stepupctl = os.path.join(self.build, "stepupctl", "stepupctl")
-        for f in (self.mod, self.stepupd, self.stepupctl):
-            check(os.path.exists(f), f"not built: {f}")
+        self.mod = self.stage("pam_stepup/pam_stepup.so")
+        self.stepupd = self.stage("stepupd/stepupd")
+        self.stepupctl = self.stage("stepupctl/stepupctl")
         self.sock = os.path.join(self.tmp, "pam.sock")
         self.usock = os.path.join(self.tmp, "user.sock")
         self._users()
@@ -192,6 +197,23 @@ class Env:
             for u in USERS:
                 self.enrol(u)
 
+    def stage(self, built, required=True):
+        """A copy of the build's file (e.g. "stepupctl/stepupctl") in TMP/bin, which every
+        user can reach: sshd runs ForceCommands, bash runs stepupctl as the test users, and a
+        build tree in a 0700 home (/root/...) is out of their reach.  None when not built
+        and not required."""
+        src = os.path.join(self.build, built)
+        if not os.path.exists(src):
+            check(not required, f"not built: {src}")
+            return None
+        d = os.path.join(self.tmp, "bin")
+        os.makedirs(d, exist_ok=True)
+        os.chmod(d, 0o755)
+        dst = os.path.join(d, os.path.basename(built))
+        shutil.copyfile(src, dst)
+        os.chmod(dst, 0o755)
+        return dst
+
     def write(self, name, text, mode=0o644):
         path = os.path.join(self.tmp, name)
         with open(path, "w") as f:
@@ -200,46 +222,25 @@ class Env:
         return path
 
     def _users(self):
-        passwd = open("/etc/passwd").read().rstrip("\n").split("\n")
-        shadow = open("/etc/shadow").read().rstrip("\n").split("\n")
-        group = open("/etc/group").read().rstrip("\n").split("\n")
-        taken = {line.split(":")[0] for line in passwd}
+        """The test users, replacing any host account of the same name (tests/lib/accounts.py)
+        and with ids no host account uses; NSS answers from these files only."""
         home = os.path.join(self.tmp, "home")
         os.mkdir(home, 0o755)
-        self.uids = {}
-        # root gets a known password in the copy (su to root asks for it)
-        shadow = [("root:%s:19000:0:99999:7:::" % sha512_hash("pw-root"))
-                  if line.startswith("root:") else line for line in shadow]
-        uid = 64100
-        for u in USERS:
-            check(u not in taken, f"user {u} already exists on this host")
-            uid += 1
-            self.uids[u] = uid
-            h = os.path.join(home, u)
-            os.mkdir(h, 0o755)
-            os.chown(h, uid, uid)
-            passwd.append(f"{u}:x:{uid}:{uid}:stepup e2e {u}:{h}:/bin/bash")
-            shadow.append(f"{u}:{sha512_hash('pw-' + u)}:19000:0:99999:7:::")
-            group.append(f"{u}:x:{uid}:")
-        gids = {line.split(":")[2] for line in group}
-        for g in ("wheel", "admin"):
-            for i, line in enumerate(group):
-                f = line.split(":")
-                if f[0] == g:
-                    members = [m for m in f[3].split(",") if m] + ADMINS
-                    group[i] = ":".join(f[:3] + [",".join(members)])
-                    break
-            else:
-                gid = 64200
-                while str(gid) in gids:
-                    gid += 1
-                gids.add(str(gid))
-                group.append(f"{g}:x:{gid}:{','.join(ADMINS)}")
-        for name, lines, mode in (("passwd", passwd, 0o644), ("shadow", shadow, 0o640),
-                                  ("group", group, 0o644)):
-            p = self.write(name, "\n".join(lines) + "\n", mode)
-            self._bind(p, "/etc/" + name)
         self.home = {u: os.path.join(home, u) for u in USERS}
+        users = [{"name": u, "groups": ["wheel", "admin"] if u in ADMINS else [],
+                  "home": self.home[u], "shell": "/bin/bash", "gecos": f"stepup e2e {u}",
+                  "hash": sha512_hash("pw-" + u)} for u in USERS]
+        # root gets a known password in the copy (su to root asks for it)
+        texts, ids = accounts.build(users, ["wheel", "admin"], first_id=64100,
+                                    root_hash=sha512_hash("pw-root"))
+        d = os.path.join(self.tmp, "etc")
+        os.mkdir(d, 0o755)
+        self.mounts += accounts.install(d, texts)
+        self.uids = {u: ids[u][0] for u in USERS}
+        self.gids = {u: ids[u][1] for u in USERS}
+        for u in USERS:
+            os.mkdir(self.home[u], 0o755)
+            os.chown(self.home[u], ids[u][0], ids[u][1])
 
     def pam_line(self, kind, extra=""):
         args = f"socket={self.sock} {self.pam_args} {extra}".strip()
@@ -466,7 +467,7 @@ LoginGraceTime 60
         os.makedirs(sd, 0o700, exist_ok=True)
         shutil.copy(key + ".pub", os.path.join(sd, "authorized_keys"))
         for p in (sd, os.path.join(sd, "authorized_keys")):
-            os.chown(p, self.uids[user], self.uids[user])
+            os.chown(p, self.uids[user], self.gids[user])
         os.chmod(os.path.join(sd, "authorized_keys"), 0o600)
         return key
 

@@ -3,6 +3,8 @@
 is guarded by the PAM service stepup-policy (pam_stepup asks stepupd, whose policy demands a
 code every time).  Skipped when this stepupctl has no `policy edit`."""
 import os
+import re
+import shutil
 
 import e2e
 from e2e import check
@@ -36,6 +38,10 @@ def case_policy_edit(build):
         check(seen == ["sudo", "code"], "prompts", seen, out)
         check(rc != 0 and "not installed" in out, "installed after a wrong code", rc, out)
         check(open(path).read() == before, "the policy changed after a wrong code")
+        # the kept edit (in root's TMPDIR, sudo resets it) is the test's to remove
+        kept = re.search(r"your edit is kept in (/\S+/stepup-policy\.\w+)/", out)
+        check(kept is not None, "where the edit is kept is not said", out)
+        shutil.rmtree(kept.group(1))
         # the right code: installed and reloaded
         mark = env.mark()
         rc, out, seen = t.run(edit, {"code": lambda: env.code("alice")})

@@ -17,7 +17,10 @@ cleanup() {
 trap cleanup EXIT
 chmod 711 "$tmp" # the non-root STATS check below must reach user.sock
 mod="$build/pam_stepup/pam_stepup.so"
-ctl=("$build/stepupctl/stepupctl" --socket "$tmp/pam.sock" --user-socket "$tmp/user.sock")
+# ... and run stepupctl: a copy it can reach (the build may be in a 0700 home)
+mkdir -m 755 "$tmp/bin"
+install -m 755 "$build/stepupctl/stepupctl" "$tmp/bin/stepupctl"
+ctl=("$tmp/bin/stepupctl" --socket "$tmp/pam.sock" --user-socket "$tmp/user.sock")
 
 cat > "$tmp/policy.conf" <<'POLICY'
 allow when service mx-allow

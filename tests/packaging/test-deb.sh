@@ -152,12 +152,11 @@ ok "pam-auth-update: off on install, --enable adds auth+account after the primar
 
 # 5. The daemon from the unpacked files, socket-activated, as an unprivileged user.
 user=stepuptest
-cp /etc/passwd "$tmp/passwd"
-cp /etc/group "$tmp/group"
-echo "$user:x:4343:4343:stepup package test:/nonexistent:/bin/sh" >> "$tmp/passwd"
-echo "$user:x:4343:" >> "$tmp/group"
-mount --bind "$tmp/passwd" /etc/passwd
-mount --bind "$tmp/group" /etc/group
+# Only in this namespace, replacing a host account of that name, with an id no host
+# account uses (tests/lib/accounts.py).
+mkdir -m 755 "$tmp/accounts"
+python3 "$src/tests/lib/accounts.py" "$tmp/accounts" --user "$user" --shell /bin/sh \
+        --gecos "stepup package test" > /dev/null
 mkdir "$tmp/pam.d"
 cp -a /etc/pam.d/. "$tmp/pam.d/"
 printf 'auth required %s socket=%s\naccount required %s socket=%s\n' \

@@ -16,7 +16,6 @@ fi
 if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/1/ns/mnt)" ]; then
         echo "FAIL: not in a private mount namespace"; exit 1
 fi
-ctl="$build/stepupctl/stepupctl"
 tmp=$(mktemp -d /tmp/stepup-edit.XXXXXX)
 daemon_pid=
 cleanup() {
@@ -25,6 +24,11 @@ cleanup() {
         rm -rf "$tmp"
 }
 trap cleanup EXIT
+# nobody runs stepupctl in section 9: a copy it can reach (the build may be in a 0700 home)
+chmod 711 "$tmp"
+mkdir -m 755 "$tmp/bin"
+install -m 755 "$build/stepupctl/stepupctl" "$tmp/bin/stepupctl"
+ctl="$tmp/bin/stepupctl"
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 ok() { echo "ok: $*"; }

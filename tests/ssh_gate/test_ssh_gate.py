@@ -9,6 +9,7 @@ tests/e2e/e2e.py, reused as it is: users alice, carol, dave, erin, frank (groups
 wheel) and bob; each case uses its own users, so their TOTP steps do not interfere."""
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -50,9 +51,10 @@ class GateEnv(e2e.Env):
     """e2e.Env plus our own sshd (its config from docs/ssh.md) and ssh/sftp/scp clients."""
 
     def gate(self, extra=""):
-        g = os.path.join(self.build, "ssh_gate", "stepup-ssh")
-        check(os.path.exists(g), f"not built: {g}")
-        return f"{g} --user-socket {self.usock}{extra}"
+        """The ForceCommand: the build's stepup-ssh, copied where the users reach it."""
+        if getattr(self, "gate_path", None) is None:
+            self.gate_path = self.stage("ssh_gate/stepup-ssh")
+        return f"{self.gate_path} --user-socket {self.usock}{extra}"
 
     def start_gate_sshd(self, config):
         d = os.path.join(self.tmp, "ssh")
@@ -357,7 +359,11 @@ class Client:
     def __init__(self, env, user):
         import json
         self.json = json
-        helper = os.path.join(HERE, "gate_client.py")
+        # a copy the user can read (the source tree may be in a 0700 home)
+        helper = os.path.join(env.tmp, "gate_client.py")
+        if not os.path.exists(helper):
+            shutil.copyfile(os.path.join(HERE, "gate_client.py"), helper)
+            os.chmod(helper, 0o644)
         pre = [] if user == "root" else ["setpriv", "--reuid", user, "--regid", user,
                                          "--init-groups", "--"]
         self.p = subprocess.Popen(pre + ["/usr/bin/python3", helper], stdin=subprocess.PIPE,
