@@ -149,9 +149,10 @@ static const struct wrapper wrappers[] = {
 
 /* Programs that run another program in ways not followed here: a command through them is
  * unresolved.  Not a complete list (no list of programs that can start others can be: an
- * editor, a pager, find -exec...); see docs/policy.md. */
+ * editor, a pager, find -exec...); see docs/policy.md.  sudo is not one of them: it is the
+ * program that runs, and it asks the policy itself (service sudo) about what it runs. */
 static const char *const opaque[] = {
-    "sudo", "sudoedit", "su", "runuser", "doas", "pkexec", "setpriv", "prlimit", "unshare",
+    "su", "runuser", "doas", "pkexec", "setpriv", "prlimit", "unshare",
     "nsenter", "chroot", "schroot", "xargs", "parallel", "watch", "script", "flock", "strace",
     "ltrace", "gdb", "valgrind*", "perf", "systemd-run", "systemd-nspawn", "systemd-inhibit",
     "systemd-cat", "firejail", "bwrap", "fakeroot*", "fakechroot", "capsh", "busybox", "toybox",

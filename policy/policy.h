@@ -152,9 +152,10 @@ int su_policy_eval(const struct su_policy *p, const struct su_request *req,
  * It is unresolved when that cannot be told for sure: an option or form of a wrapper that is
  * not understood, an environment assignment other than a few harmless ones (PATH, LD_PRELOAD,
  * BASH_ENV... would change what runs), a program not found, a wrapper nested too deep, a
- * program that runs others in ways not followed here (sudo, su, chroot, xargs, strace,
+ * program that runs others in ways not followed here (su, chroot, xargs, strace, flock,
  * busybox, the dynamic loader...), or, in SU_COMMAND_JOINED form, a wrapper argument that
- * could itself hold a space.  An unresolved command counts as a shell.
+ * could itself hold a space.  An unresolved command counts as a shell.  sudo is not followed:
+ * it is the program that runs, and its own PAM stack asks the policy about what it runs.
  *
  * `shell` holds for a login shell (its path or real path in the shells file), any shell by
  * name (sh, bash, dash, zsh, ksh, csh, fish, tmux, screen...), awk (its program is text on the
