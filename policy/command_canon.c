@@ -147,6 +147,12 @@ static int find_program(struct cmd_walk *w, const char *name, struct program *pr
                 if (strlen(name) >= PATH_MAX)
                         return wrap_unresolved(w, "a program path too long");
                 strcpy(pr->named, name);
+                /* Unlike the command itself (sudo resolved it), a wrapped path is the
+                 * caller's word: one stepupd cannot see (missing, or hidden from its
+                 * sandbox, such as /tmp or /home) could be a link to any program. */
+                if (!realpath(pr->named, pr->real))
+                        return wrap_unresolved(w, "%.64s: not visible to stepupd", name);
+                return 0;
         } else if (!path_lookup(name, w->default_path ? "/bin:/usr/bin" : SU_COMMAND_SAFE_PATH,
                                 pr->named)) {
                 return wrap_unresolved(w, "%.64s: not found in %s", name,
@@ -274,11 +280,11 @@ int su_command_canonical(const char *cmd, const char *shells, enum su_command_fo
                         goto out;
                 }
                 if (step == WRAP_PROGRAM) {
-                        if (++c.wrappers > SU_COMMAND_WRAPPERS_MAX)
+                        if (c.wrappers == SU_COMMAND_WRAPPERS_MAX)
                                 step = wrap_unresolved(&w, "exec wrappers nested more than %d deep",
                                                        SU_COMMAND_WRAPPERS_MAX);
-                        else
-                                step = find_program(&w, w.argv[0], &pr);
+                        else if ((step = find_program(&w, w.argv[0], &pr)) == 0)
+                                c.wrappers++;
                         if (step == 0)
                                 continue;
                 }
