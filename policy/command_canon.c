@@ -92,17 +92,18 @@ bool su_path_is_shell(const char *path, const char *shells)
 
 /* Shells by name: any run of them runs code the caller chooses.  awk too: its program is text
  * on its command line.  tmux and screen start a shell. */
+/* clang-format off */
 static const char *const shell_names[] = {
-    "sh",   "bash", "rbash", "dash",  "zsh",    "ksh",   "ksh93", "mksh",  "lksh",
-    "pdksh", "posh", "ash",  "yash",  "csh",    "tcsh",  "bsd-csh", "fish", "rc",
-    "es",   "xonsh", "elvish", "nu",  "tmux",   "screen", "awk",   "gawk",  "mawk",
-    "nawk", "original-awk", NULL};
+    "sh",   "bash",  "rbash", "dash",  "zsh",          "ksh", "ksh93", "mksh",
+    "lksh", "pdksh", "posh",  "ash",   "yash",         "csh", "tcsh",  "bsd-csh",
+    "fish", "rc",    "es",    "xonsh", "elvish",       "nu",  "tmux",  "screen",
+    "awk",  "gawk",  "mawk",  "nawk",  "original-awk", NULL};
 
 /* Interpreters: a shell unless their first argument is a script file. */
 static const char *const interpreters[] = {
-    "python", "python[0-9]*", "pypy*",  "perl",  "perl5*", "ruby", "ruby[0-9]*", "irb*",
-    "node",   "nodejs",       "php",    "php[0-9]*", "lua", "lua[0-9]*", "luajit*", "tclsh*",
-    "wish*",  "expect",       "Rscript", "guile*", "julia", NULL};
+    "python", "python[0-9]*", "pypy*",   "perl",      "perl5*", "ruby",      "ruby[0-9]*", "irb*",
+    "node",   "nodejs",       "php",     "php[0-9]*", "lua",    "lua[0-9]*", "luajit*",    "tclsh*",
+    "wish*",  "expect",       "Rscript", "guile*",    "julia",  NULL};
 
 static const char *base_name(const char *path)
 {
@@ -141,8 +142,9 @@ static int find_program(struct cmd_walk *w, const char *name, struct program *pr
                 return wrap_unresolved(w, "an empty program name");
         if (strchr(name, '/')) {
                 if (name[0] != '/')
-                        return wrap_unresolved(w, "%.64s: a relative path (the working "
-                                                  "directory decides)",
+                        return wrap_unresolved(w,
+                                               "%.64s: a relative path (the working "
+                                               "directory decides)",
                                                name);
                 if (strlen(name) >= PATH_MAX)
                         return wrap_unresolved(w, "a program path too long");

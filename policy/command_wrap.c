@@ -48,9 +48,6 @@ struct wrapper {
         bool nice;            /* nice's old "-N" adjustment words */
 };
 
-#define HELP {0, "help", NOARG, O_EXIT, NULL}, {0, "version", NOARG, O_EXIT, NULL}
-#define UL_HELP {'h', "help", NOARG, O_EXIT, NULL}, {'V', "version", NOARG, O_EXIT, NULL}
-
 static const struct wopt env_opts[] = {
     {'i', "ignore-environment", NOARG, O_ENV_I, NULL},
     {'0', "null", NOARG, 0, NULL},
@@ -62,41 +59,39 @@ static const struct wopt env_opts[] = {
     {0, "ignore-signal", OPTARG, 0, NULL},
     {0, "list-signal-handling", NOARG, 0, NULL},
     {'v', "debug", NOARG, 0, NULL},
-    HELP,
+    {0, "help", NOARG, O_EXIT, NULL},
+    {0, "version", NOARG, O_EXIT, NULL},
 };
 static const struct wopt nice_opts[] = {
     {'n', "adjustment", REQARG, 0, NULL},
-    HELP,
+    {0, "help", NOARG, O_EXIT, NULL},
+    {0, "version", NOARG, O_EXIT, NULL},
 };
-static const struct wopt nohup_opts[] = {HELP};
+static const struct wopt nohup_opts[] = {
+    {0, "help", NOARG, O_EXIT, NULL},
+    {0, "version", NOARG, O_EXIT, NULL},
+};
 static const struct wopt timeout_opts[] = {
-    {'k', "kill-after", REQARG, 0, NULL},
-    {'s', "signal", REQARG, 0, NULL},
-    {'v', "verbose", NOARG, 0, NULL},
-    {0, "preserve-status", NOARG, 0, NULL},
-    {0, "foreground", NOARG, 0, NULL},
-    HELP,
+    {'k', "kill-after", REQARG, 0, NULL}, {'s', "signal", REQARG, 0, NULL},
+    {'v', "verbose", NOARG, 0, NULL},     {0, "preserve-status", NOARG, 0, NULL},
+    {0, "foreground", NOARG, 0, NULL},    {0, "help", NOARG, O_EXIT, NULL},
+    {0, "version", NOARG, O_EXIT, NULL},
 };
 static const struct wopt stdbuf_opts[] = {
-    {'i', "input", REQARG, 0, NULL},
-    {'o', "output", REQARG, 0, NULL},
-    {'e', "error", REQARG, 0, NULL},
-    HELP,
+    {'i', "input", REQARG, 0, NULL},     {'o', "output", REQARG, 0, NULL},
+    {'e', "error", REQARG, 0, NULL},     {0, "help", NOARG, O_EXIT, NULL},
+    {0, "version", NOARG, O_EXIT, NULL},
 };
 static const struct wopt setsid_opts[] = {
-    {'c', "ctty", NOARG, 0, NULL},
-    {'f', "fork", NOARG, 0, NULL},
-    {'w', "wait", NOARG, 0, NULL},
-    UL_HELP,
+    {'c', "ctty", NOARG, 0, NULL},         {'f', "fork", NOARG, 0, NULL},
+    {'w', "wait", NOARG, 0, NULL},         {'h', "help", NOARG, O_EXIT, NULL},
+    {'V', "version", NOARG, O_EXIT, NULL},
 };
 static const struct wopt ionice_opts[] = {
-    {'c', "class", REQARG, 0, NULL},
-    {'n', "classdata", REQARG, 0, NULL},
-    {'p', "pid", REQARG, O_SELF, NULL},
-    {'P', "pgid", REQARG, O_SELF, NULL},
-    {'u', "uid", REQARG, O_SELF, NULL},
-    {'t', "ignore", NOARG, 0, NULL},
-    UL_HELP,
+    {'c', "class", REQARG, 0, NULL},    {'n', "classdata", REQARG, 0, NULL},
+    {'p', "pid", REQARG, O_SELF, NULL}, {'P', "pgid", REQARG, O_SELF, NULL},
+    {'u', "uid", REQARG, O_SELF, NULL}, {'t', "ignore", NOARG, 0, NULL},
+    {'h', "help", NOARG, O_EXIT, NULL}, {'V', "version", NOARG, O_EXIT, NULL},
 };
 static const struct wopt chrt_opts[] = {
     {'a', "all-tasks", NOARG, 0, NULL},
@@ -113,13 +108,13 @@ static const struct wopt chrt_opts[] = {
     {'v', "verbose", NOARG, 0, NULL},
     {'p', "pid", NOARG, O_SELF, NULL},
     {'m', "max", NOARG, O_EXIT, NULL},
-    UL_HELP,
+    {'h', "help", NOARG, O_EXIT, NULL},
+    {'V', "version", NOARG, O_EXIT, NULL},
 };
 static const struct wopt taskset_opts[] = {
-    {'a', "all-tasks", NOARG, 0, NULL},
-    {'p', "pid", NOARG, O_SELF, NULL},
-    {'c', "cpu-list", NOARG, 0, NULL},
-    UL_HELP,
+    {'a', "all-tasks", NOARG, 0, NULL},    {'p', "pid", NOARG, O_SELF, NULL},
+    {'c', "cpu-list", NOARG, 0, NULL},     {'h', "help", NOARG, O_EXIT, NULL},
+    {'V', "version", NOARG, O_EXIT, NULL},
 };
 static const struct wopt time_opts[] = {
     {'a', "append", NOARG, 0, NULL},
@@ -132,25 +127,26 @@ static const struct wopt time_opts[] = {
     {'V', "version", NOARG, O_EXIT, NULL},
 };
 
-#define W(n, o, ...) {n, o, sizeof(o) / sizeof(o[0]), __VA_ARGS__}
+#define NOPTS(o) (sizeof(o) / sizeof((o)[0]))
 static const struct wrapper wrappers[] = {
-    W("env", env_opts, OPERAND_NONE, true, false),
-    W("nice", nice_opts, OPERAND_NONE, false, true),
-    W("nohup", nohup_opts, OPERAND_NONE, false, false),
-    W("timeout", timeout_opts, OPERAND_DURATION, false, false),
-    W("stdbuf", stdbuf_opts, OPERAND_NONE, false, false),
-    W("setsid", setsid_opts, OPERAND_NONE, false, false),
-    W("ionice", ionice_opts, OPERAND_NONE, false, false),
-    W("chrt", chrt_opts, OPERAND_PRIORITY, false, false),
-    W("taskset", taskset_opts, OPERAND_MASK, false, false),
-    W("time", time_opts, OPERAND_NONE, false, false),
+    {"env", env_opts, NOPTS(env_opts), OPERAND_NONE, true, false},
+    {"nice", nice_opts, NOPTS(nice_opts), OPERAND_NONE, false, true},
+    {"nohup", nohup_opts, NOPTS(nohup_opts), OPERAND_NONE, false, false},
+    {"timeout", timeout_opts, NOPTS(timeout_opts), OPERAND_DURATION, false, false},
+    {"stdbuf", stdbuf_opts, NOPTS(stdbuf_opts), OPERAND_NONE, false, false},
+    {"setsid", setsid_opts, NOPTS(setsid_opts), OPERAND_NONE, false, false},
+    {"ionice", ionice_opts, NOPTS(ionice_opts), OPERAND_NONE, false, false},
+    {"chrt", chrt_opts, NOPTS(chrt_opts), OPERAND_PRIORITY, false, false},
+    {"taskset", taskset_opts, NOPTS(taskset_opts), OPERAND_MASK, false, false},
+    {"time", time_opts, NOPTS(time_opts), OPERAND_NONE, false, false},
 };
-#undef W
+#undef NOPTS
 
 /* Programs that run another program in ways not followed here: a command through them is
  * unresolved.  Not a complete list (no list of programs that can start others can be: an
  * editor, a pager, find -exec...); see docs/policy.md.  sudo is not one of them: it is the
  * program that runs, and it asks the policy itself (service sudo) about what it runs. */
+/* clang-format off */
 static const char *const opaque[] = {
     "su", "runuser", "doas", "pkexec", "setpriv", "prlimit", "unshare",
     "nsenter", "chroot", "schroot", "xargs", "parallel", "watch", "script", "flock", "strace",
@@ -161,11 +157,14 @@ static const char *const opaque[] = {
     "start-stop-daemon", "chpst", "daemonize", "cgexec", "cpulimit", "torsocks", "proxychains*",
     "unbuffer", "rlwrap", "catchsegv", "ssh-agent", "openvt", "ld.so", "ld-linux*", "ld64.so*",
     "ld-musl-*", NULL};
+/* clang-format on */
 
 /* Environment variables that env may set without making the command unresolved: they change
  * messages and formats, never which code runs (with a value free of '/', so never a path). */
-static const char *const harmless_env[] = {"LANG",    "LANGUAGE", "LC_*",     "TZ",
-                                           "COLUMNS", "LINES",    "NO_COLOR", NULL};
+/* clang-format off */
+static const char *const harmless_env[] = {
+    "LANG", "LANGUAGE", "LC_*", "TZ", "COLUMNS", "LINES", "NO_COLOR", NULL};
+/* clang-format on */
 
 bool cmd_name_in(const char *name, const char *const *globs)
 {
@@ -410,8 +409,7 @@ int wrap_step(struct cmd_walk *w, const char *name)
         int r;
 
         if (cmd_name_in(name, opaque))
-                return wrap_unresolved(w, "%s runs other programs in ways not followed here",
-                                       name);
+                return wrap_unresolved(w, "%s runs other programs in ways not followed here", name);
         for (size_t k = 0; k < sizeof(wrappers) / sizeof(wrappers[0]); k++)
                 if (strcmp(wrappers[k].name, name) == 0)
                         wr = &wrappers[k];
@@ -457,8 +455,9 @@ int wrap_step(struct cmd_walk *w, const char *name)
         if (w->form == SU_COMMAND_JOINED)
                 for (size_t k = 1; k <= i; k++)
                         if (!w->argv[k][0])
-                                return wrap_unresolved(w, "%s: an empty word (an argument "
-                                                          "holding spaces?)",
+                                return wrap_unresolved(w,
+                                                       "%s: an empty word (an argument "
+                                                       "holding spaces?)",
                                                        wr->name);
         w->argv += i;
         w->argc -= i;

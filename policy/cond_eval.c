@@ -112,8 +112,9 @@ static int eval_command(const struct cond *c, const struct su_request *rq, char 
         /* Which program an unresolved command runs is not known, so neither is whether it
          * matches a path pattern.  It counts as a shell (cmd_match) and is never sudoedit. */
         if (c->cmd.kind == CMD_PATH && cmd && rq->command_unresolved) {
-                say(why, size, "command '%.64s' cannot be resolved (%.80s), so %s may or may not match",
-                    cmd, rq->command_why ? rq->command_why : "an exec wrapper", c->spec);
+                say(why, size,
+                    "command '%.64s' cannot be resolved (%.80s), so %s may or may not match", cmd,
+                    rq->command_why ? rq->command_why : "an exec wrapper", c->spec);
                 return COND_UNKNOWN;
         }
         if (c->cmd.kind == CMD_SHELL && cmd && rq->command_unresolved) {

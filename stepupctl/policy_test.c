@@ -254,9 +254,8 @@ static int build_request(const struct test_opts *o, struct test_req *t)
                 r = command_text(o, text, sizeof(text));
                 /* As stepupd: stepup-ssh's GATE words are the arguments; sudo's DECIDE text
                  * joins them with spaces. */
-                enum su_command_form form = strcmp(q->service, "sshd-command") == 0
-                                                ? SU_COMMAND_WORDS
-                                                : SU_COMMAND_JOINED;
+                enum su_command_form form =
+                    strcmp(q->service, "sshd-command") == 0 ? SU_COMMAND_WORDS : SU_COMMAND_JOINED;
                 if (r == 0)
                         r = su_command_canonical(text, NULL, form, &t->command);
                 if (r < 0) {
@@ -400,8 +399,7 @@ static void json_list(const char *const *v, size_t n)
 }
 
 static void print_json(const char *file, const struct su_request *q, const struct su_command *cmd,
-                       const struct su_decision *d,
-                       const struct su_explain *ex)
+                       const struct su_decision *d, const struct su_explain *ex)
 {
         char rule[PATH_MAX + 32], factors[256];
         bool req = d->action == SU_ACTION_REQUIRE;
@@ -468,8 +466,7 @@ static void print_json(const char *file, const struct su_request *q, const struc
 }
 
 static void print_text(const struct su_request *q, const struct su_command *cmd,
-                       const struct su_decision *d,
-                       const struct su_explain *ex)
+                       const struct su_decision *d, const struct su_explain *ex)
 {
         char a[32], b[32], factors[256], tbuf[64];
         struct tm tm;

@@ -200,10 +200,8 @@ static void run_case(const struct su_policy *p, struct kase *k)
                         rq.command = v;
                 else if (!strcmp(key, "exec") || !strcmp(key, "gate")) {
                         su_command_done(&cmd);
-                        r = su_command_canonical(v, NULL,
-                                                 key[0] == 'e' ? SU_COMMAND_JOINED
-                                                               : SU_COMMAND_WORDS,
-                                                 &cmd);
+                        r = su_command_canonical(
+                            v, NULL, key[0] == 'e' ? SU_COMMAND_JOINED : SU_COMMAND_WORDS, &cmd);
                         if (r < 0) {
                                 FAIL(k, "su_command_canonical(%s) returned %d", v, r);
                                 continue;

@@ -132,8 +132,11 @@ static int run_line(const char *table, unsigned lineno, char *line)
                           : contains ? strstr(got, want) != NULL
                                      : strcmp(got, want) == 0;
                 if (!ok) {
-                        fprintf(stderr, "%s:%u: %s is '%s', expected %s'%s'\n", table, lineno,
-                                key, got, prefix ? "a start of " : contains ? "a part " : "",
+                        fprintf(stderr, "%s:%u: %s is '%s', expected %s'%s'\n", table, lineno, key,
+                                got,
+                                prefix     ? "a start of "
+                                : contains ? "a part "
+                                           : "",
                                 want);
                         fails++;
                 }

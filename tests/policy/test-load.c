@@ -396,8 +396,7 @@ static void test_command_canonical(void)
         snprintf(link, sizeof(link), "%.*s/true-link", (int)(strrchr(conf, '/') - conf), conf);
         if (symlink("/usr/bin/true", link) < 0)
                 abort();
-        snprintf(shells2, sizeof(shells2), "%.*s/shells2", (int)(strrchr(conf, '/') - conf),
-                 conf);
+        snprintf(shells2, sizeof(shells2), "%.*s/shells2", (int)(strrchr(conf, '/') - conf), conf);
         put(shells2, link, 0644);
 
         char cmd[500];
@@ -430,9 +429,9 @@ static void test_command_canonical(void)
         CHECK(c.shell);
         su_command_done(&c);
 
-        CHECK_INT(su_command_canonical("sudoedit /etc/motd /etc/hosts", shells, SU_COMMAND_JOINED,
-                                       &c),
-                  0);
+        CHECK_INT(
+            su_command_canonical("sudoedit /etc/motd /etc/hosts", shells, SU_COMMAND_JOINED, &c),
+            0);
         CHECK_STREQ(c.text, "sudoedit /etc/motd /etc/hosts");
         CHECK(c.sudoedit && !c.shell && !c.unresolved);
         su_command_done(&c);
