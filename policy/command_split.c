@@ -12,11 +12,12 @@ static bool is_blank(char c)
         return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
 }
 
-int cmd_env_split(const char *s, char *out, const char **words, size_t max)
+int cmd_env_split(const char *s, char *out, const char **words, size_t max, bool *cut)
 {
         bool sq = false, dq = false, sep = true;
         size_t n = 0, o = 0;
 
+        *cut = false;
         while (*s) {
                 char c = *s;
 
@@ -46,8 +47,10 @@ int cmd_env_split(const char *s, char *out, const char **words, size_t max)
                                 s++;
                         continue;
                 case '#':
-                        if (sep)
-                                goto end; /* a comment runs to the end of the string */
+                        if (sep) {
+                                *cut = true; /* a comment runs to the end of the string */
+                                goto end;
+                        }
                         break;
                 case '$':
                         if (sq)
@@ -77,6 +80,7 @@ int cmd_env_split(const char *s, char *out, const char **words, size_t max)
                         case 'c':
                                 if (dq)
                                         return -EINVAL; /* env refuses it */
+                                *cut = true;
                                 goto end;
                         case 'f':
                                 c = '\f';

@@ -249,6 +249,7 @@ static int env_split(struct cmd_walk *w, const char *value, size_t next)
         size_t len = strlen(value), max = len + 1, rest = w->argc - next;
         char *buf;
         const char **v;
+        bool cut;
         int n, r;
 
         if (++w->splits > CMD_SPLITS_MAX)
@@ -261,11 +262,16 @@ static int env_split(struct cmd_walk *w, const char *value, size_t next)
         r = walk_own(w, (void *)v);
         if (r < 0)
                 return r == -E2BIG ? wrap_unresolved(w, "env: too many -S strings") : r;
-        n = cmd_env_split(value, buf, v + 1, max);
+        n = cmd_env_split(value, buf, v + 1, max, &cut);
         if (n < 0)
                 return wrap_unresolved(w, "env -S: a string whose words %s",
                                        n == -EINVAL ? "env refuses or the environment decides"
                                                     : "cannot be counted");
+        /* Through sudo the string may go on in the next words (it may hold spaces): where a
+         * comment or \c ends it is then not known. */
+        if (cut && w->form == SU_COMMAND_JOINED)
+                return wrap_unresolved(w, "env -S: a string cut short by # or \\c, which may "
+                                          "hold spaces (sudo joins the arguments with spaces)");
         v[0] = w->argv[0];
         memcpy(v + 1 + n, w->argv + next, rest * sizeof(*v));
         w->argv = v;

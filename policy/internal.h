@@ -213,10 +213,10 @@ bool cmd_name_in(const char *name, const char *const *globs);
 
 /* env -S STRING split as GNU env splits it (coreutils 9.1): blanks separate, '...' and "..."
  * quote, backslash escapes, # at the start of a word comments out the rest, \c ends the
- * string.  Words go into out (at least strlen(s) + 1 bytes), pointers into words[0..max).
- * Returns the number of words, -EINVAL for a string env refuses or one whose words depend on
- * the environment (${NAME}), or -E2BIG for more than max words. */
-int cmd_env_split(const char *s, char *out, const char **words, size_t max);
+ * string (either sets *cut).  Words go into out (at least strlen(s) + 1 bytes), pointers into
+ * words[0..max).  Returns the number of words, -EINVAL for a string env refuses or one whose
+ * words depend on the environment (${NAME}), or -E2BIG for more than max words. */
+int cmd_env_split(const char *s, char *out, const char **words, size_t max, bool *cut);
 
 /* ---- evaluation (cond_eval.c) ---- */
 
