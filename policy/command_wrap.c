@@ -285,8 +285,8 @@ struct state {
 };
 
 /* What one option does; 0 to go on, or a wrap_result.  *i is the next word to read. */
-static int apply(struct cmd_walk *w, const struct wrapper *wr, struct state *st,
-                 const struct wopt *o, const char *value, size_t *i)
+static int apply(struct cmd_walk *w, struct state *st, const struct wopt *o, const char *value,
+                 size_t *i)
 {
         if (o->what & O_EXIT)
                 return WRAP_SELF;
@@ -306,7 +306,6 @@ static int apply(struct cmd_walk *w, const struct wrapper *wr, struct state *st,
                         return r;
                 *i = 1;
         }
-        (void)wr;
         return 0;
 }
 
@@ -347,7 +346,7 @@ static int read_options(struct cmd_walk *w, const struct wrapper *wr, struct sta
                                 value = w->argv[++*i];
                         }
                         (*i)++;
-                        r = apply(w, wr, st, o, value, i);
+                        r = apply(w, st, o, value, i);
                         if (r != 0)
                                 return r;
                         continue;
@@ -359,7 +358,7 @@ static int read_options(struct cmd_walk *w, const struct wrapper *wr, struct sta
                                 return wrap_unresolved(w, "%s: an option not understood: -%c",
                                                        wr->name, *p);
                         if (o->arg != REQARG) {
-                                r = apply(w, wr, st, o, NULL, i);
+                                r = apply(w, st, o, NULL, i);
                                 if (r != 0)
                                         return r;
                                 continue;
@@ -374,7 +373,7 @@ static int read_options(struct cmd_walk *w, const struct wrapper *wr, struct sta
                 }
                 (*i)++;
                 if (value) {
-                        r = apply(w, wr, st, o, value, i);
+                        r = apply(w, st, o, value, i);
                         if (r != 0)
                                 return r;
                 }
