@@ -100,7 +100,7 @@ bool cmd_match(const struct cmd_pattern *c, const struct su_request *rq)
 
         switch (c->kind) {
         case CMD_SHELL:
-                return rq->command_is_shell;
+                return rq->command_is_shell || rq->command_unresolved;
         case CMD_SUDOEDIT:
                 if (!rq->command_is_sudoedit)
                         return false;

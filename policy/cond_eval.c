@@ -109,6 +109,20 @@ static int eval_command(const struct cond *c, const struct su_request *rq, char 
         bool m = cmd_match(&c->cmd, rq);
         const char *cmd = rq->command;
 
+        /* Which program an unresolved command runs is not known, so neither is whether it
+         * matches a path pattern.  It counts as a shell (cmd_match) and is never sudoedit. */
+        if (c->cmd.kind == CMD_PATH && cmd && rq->command_unresolved) {
+                say(why, size,
+                    "command '%.64s' cannot be resolved (%.80s), so %s may or may not match", cmd,
+                    rq->command_why ? rq->command_why : "an exec wrapper", c->spec);
+                return COND_UNKNOWN;
+        }
+        if (c->cmd.kind == CMD_SHELL && cmd && rq->command_unresolved) {
+                say(why, size, "command cannot be resolved (%.80s), so it counts as a shell",
+                    rq->command_why ? rq->command_why : "an exec wrapper");
+                return 1;
+        }
+
         switch (c->cmd.kind) {
         case CMD_SHELL:
                 say(why, size, m ? "command is a shell" : "command is not a shell");
@@ -172,10 +186,12 @@ static int eval_clock(const struct cond *c, const struct su_request *rq, char *w
         return 0;
 }
 
-/* and/or: stop at the first kid that decides; explain with that kid, or with all of them. */
+/* and/or: stop at the first kid that decides; explain with that kid, or with all of them.
+ * An unknown kid leaves the result unknown unless a later kid decides it. */
 static int eval_chain(const struct cond *c, const struct su_request *rq, char *why, size_t size)
 {
         int decisive = c->kind == COND_AND ? 0 : 1;
+        bool unknown = false;
         char tmp[WHY_MAX];
 
         if (why && size)
@@ -191,10 +207,12 @@ static int eval_chain(const struct cond *c, const struct su_request *rq, char *w
                         say(why, size, "%s", tmp);
                         return r;
                 }
+                if (r == COND_UNKNOWN)
+                        unknown = true;
                 if (why)
                         buf_append(why, size, "%s%s", i ? "; " : "", tmp);
         }
-        return !decisive;
+        return unknown ? COND_UNKNOWN : !decisive;
 }
 
 int cond_eval(const struct cond *c, const struct su_request *rq, char *why, size_t size)
@@ -211,7 +229,9 @@ int cond_eval(const struct cond *c, const struct su_request *rq, char *why, size
                         buf_append(why, size, ", but the rule says not");
                 else if (r == 0 && why)
                         buf_append(why, size, ", and the rule says not");
-                return r < 0 ? r : !r;
+                else if (r == COND_UNKNOWN && why)
+                        buf_append(why, size, ", and 'not' of that is as unknown");
+                return r < 0 || r == COND_UNKNOWN ? r : !r;
         case COND_SERVICE:
                 return eval_value(c, "service", rq->service, why, size);
         case COND_USER:

@@ -79,6 +79,17 @@ int su_policy_eval(const struct su_policy *p, const struct su_request *req, stru
                         m = cond_eval(r->when, req, explain ? why : NULL, sizeof(why));
                         if (m < 0)
                                 return m;
+                        /* Unknown (an unresolved command): the careful reading.  An allow
+                         * needs a sure match; a deny or require may ask too much, never too
+                         * little. */
+                        if (m == COND_UNKNOWN) {
+                                m = r->action != SU_ACTION_ALLOW;
+                                if (explain)
+                                        buf_append(why, sizeof(why), "%s",
+                                                   m ? "; taken as a match, as the command "
+                                                       "cannot be resolved"
+                                                     : "; an allow needs a sure match");
+                        }
                 }
                 if (explain) {
                         e = explain_add(explain, r, m, why);

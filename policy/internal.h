@@ -178,10 +178,53 @@ bool time_range_contains(const struct time_range *r, unsigned minute);
 int weekday_parse(const char *s, unsigned *mask); /* one item: "mon" or "mon-fri" */
 const char *weekday_name(int wday);
 
+/* ---- requests' commands: exec wrappers (command_wrap.c, command_split.c) ---- */
+
+#define CMD_SPLITS_MAX 16 /* env -S strings followed in one command */
+#define CMD_WHY_MAX 192   /* = sizeof(struct su_command.why) */
+
+/* An argument vector followed through exec wrappers.  argv[0] is the current program as it
+ * was named; argv points into storage the walk owns (own[]). */
+struct cmd_walk {
+        const char **argv;
+        size_t argc;
+        enum su_command_form form;
+        bool default_path; /* the wrapper cleared PATH (env -i, -u PATH): execvp's default */
+        void *own[2 * CMD_SPLITS_MAX + 2];
+        size_t nown;
+        unsigned splits;
+        char why[CMD_WHY_MAX];
+};
+
+enum wrap_result {
+        WRAP_NOT = 0,    /* not an exec wrapper */
+        WRAP_PROGRAM,    /* argv now starts at the program the wrapper runs (as named) */
+        WRAP_SELF,       /* the wrapper runs no other program (none given, --help, -p PID...) */
+        WRAP_UNRESOLVED, /* why says what cannot be followed */
+};
+
+/* One step through the wrapper whose real path's last component is name (argv[0] is that
+ * wrapper).  Returns a wrap_result, or -ENOMEM. */
+int wrap_step(struct cmd_walk *w, const char *name);
+/* Writes why (printf) and returns WRAP_UNRESOLVED. */
+int wrap_unresolved(struct cmd_walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* name matches one of the fnmatch(3) patterns of the NULL-terminated list. */
+bool cmd_name_in(const char *name, const char *const *globs);
+
+/* env -S STRING split as GNU env splits it (coreutils 9.1): blanks separate, '...' and "..."
+ * quote, backslash escapes, # at the start of a word comments out the rest, \c ends the
+ * string (either sets *cut).  Words go into out (at least strlen(s) + 1 bytes), pointers into
+ * words[0..max).  Returns the number of words, -EINVAL for a string env refuses or one whose
+ * words depend on the environment (${NAME}), or -E2BIG for more than max words. */
+int cmd_env_split(const char *s, char *out, const char **words, size_t max, bool *cut);
+
 /* ---- evaluation (cond_eval.c) ---- */
 
-/* 1 match, 0 no match, negative errno if the request cannot be judged.  why (may be NULL)
- * explains the result in words either way. */
+/* 1 match, 0 no match, COND_UNKNOWN when it depends on what an unresolved command runs, negative
+ * errno if the request cannot be judged.  why (may be NULL) explains the result in words either
+ * way.  and/or/not follow three-valued (Kleene) logic: false and unknown is false, true or
+ * unknown is true, not unknown is unknown. */
+#define COND_UNKNOWN 2
 int cond_eval(const struct cond *c, const struct su_request *rq, char *why, size_t size);
 
 /* snprintf that appends to a NUL-terminated buffer and never overflows it. */

@@ -54,8 +54,12 @@ struct su_request {
         const char *tty;          /* "pts/3", "tty1"; NULL or "" = no tty */
         const char *rhost;        /* address or host name; NULL = local */
         const char *command;      /* resolved "path args..." (sudo), NULL if none */
-        bool command_is_shell;    /* command is a login shell (sudo -s/-i, /etc/shells) */
+        bool command_is_shell;    /* `command shell`: see struct su_command */
         bool command_is_sudoedit; /* command is "sudoedit FILE..." */
+        /* The program the command finally runs cannot be told (struct su_command): a path
+         * pattern neither matches nor fails to match it (see su_policy_eval). */
+        bool command_unresolved;
+        const char *command_why; /* why, when unresolved (for explanations), or NULL */
         const char *target_user;  /* sudo -u / su target */
         const char *target_group; /* sudo -g */
         const char *const *groups; /* names of the user's groups (NSS), ngroups long */
@@ -117,23 +121,78 @@ int su_policy_load_replacing(const char *path, uid_t expected_owner, const char 
                              const char *text, size_t len, struct su_policy **ret,
                              struct su_diags *diags);
 
+/* Warnings about what a loaded policy means, beyond what parsing checks (for `stepupctl policy
+ * check` and `policy edit`; the daemon does not call it).  Today: a require or deny rule keyed
+ * on the command (a deny-list) followed by an allow for the same service that does not name
+ * the commands it allows, which any allowed program able to start another dodges.  Appends
+ * warnings (file and line, no column) to diags; returns how many, or -ENOMEM. */
+int su_policy_lint(const struct su_policy *p, struct su_diags *diags);
+
 struct su_policy *su_policy_free(struct su_policy *p); /* accepts NULL, returns NULL */
 size_t su_policy_rule_count(const struct su_policy *p);
 
-/* First matching rule decides.  explain may be NULL. Returns 0 or negative errno. */
+/* First matching rule decides.  explain may be NULL. Returns 0 or negative errno.
+ * A condition that cannot be decided because the command is unresolved (a path pattern: the
+ * program is not known) is settled in the careful direction: an allow rule does not match,
+ * a deny or require rule does. */
 int su_policy_eval(const struct su_policy *p, const struct su_request *req,
                    struct su_decision *ret, struct su_explain *explain);
 
 /* Building a request the way stepupd does (these two read the system: the file system and NSS;
  * `stepupctl policy test` uses them too, so that it sees what the daemon sees). */
 
-/* cmd is "path args..." or "sudoedit FILES...".  *ret = the path through realpath(3) (merged
- * /usr, symbolic links) followed by the arguments unchanged; *ret_shell when either spelling of
- * the path is listed in shells (NULL = /etc/shells, itself compared through realpath too);
- * *ret_sudoedit when the path is "sudoedit".  Returns 0, -EINVAL for an empty, relative or
- * over-long path, or -ENOMEM; the outputs are untouched on failure. */
-int su_command_canonical(const char *cmd, const char *shells, char **ret, bool *ret_shell,
-                         bool *ret_sudoedit);
+/* The command of a request as the policy sees it.
+ *
+ * The program is found the way it runs: through realpath(3), and through exec wrappers, whose
+ * own options are read the way the wrapper reads them (env, nice, nohup, timeout, stdbuf,
+ * setsid, ionice, chrt, taskset, time; nested up to SU_COMMAND_WRAPPERS_MAX deep).  A wrapped
+ * program named without a '/' is looked up in SU_COMMAND_SAFE_PATH (sudo's secure_path on
+ * Debian), or in "/bin:/usr/bin" once the wrapper clears the environment (env -i, -u PATH).
+ *
+ * It is unresolved when that cannot be told for sure: an option or form of a wrapper that is
+ * not understood, an environment assignment other than a few harmless ones (PATH, LD_PRELOAD,
+ * BASH_ENV... would change what runs), a program not found, a wrapper nested too deep, a
+ * program that runs others in ways not followed here (su, chroot, xargs, strace, flock,
+ * busybox, the dynamic loader...), or, in SU_COMMAND_JOINED form, a wrapper argument that
+ * could itself hold a space.  An unresolved command counts as a shell.  sudo is not followed:
+ * it is the program that runs, and its own PAM stack asks the policy about what it runs.
+ *
+ * `shell` holds for a login shell (its path or real path in the shells file), any shell by
+ * name (sh, bash, dash, zsh, ksh, csh, fish, tmux, screen...), awk (its program is text on the
+ * command line), an interpreter (python, perl, ruby, node, php, lua, tclsh...) unless its first
+ * argument is a script file (a word not starting with '-'), and an unresolved command. */
+#define SU_COMMAND_WRAPPERS_MAX 8
+#define SU_COMMAND_LEN_MAX (64u * 1024) /* longer commands are refused (-E2BIG) */
+#define SU_COMMAND_SAFE_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* How the words of a command text map to the program's arguments. */
+enum su_command_form {
+        /* sudo's SUDO_COMMAND: the arguments joined with single spaces, so an argument may
+         * itself hold spaces and a word boundary is not necessarily an argument boundary. */
+        SU_COMMAND_JOINED = 0,
+        /* stepup-ssh: no argument holds a blank; each space-separated word is one argument. */
+        SU_COMMAND_WORDS = 1,
+};
+
+struct su_command {
+        char *text;      /* what command patterns match: "REALPATH ARGS" of the program that runs
+                          * in the end; "sudoedit FILES"; when unresolved, the same as given */
+        char *given;     /* the command as given, its path through realpath(3) */
+        bool shell;      /* `command shell` (see above) */
+        bool sudoedit;   /* "sudoedit FILES" */
+        bool unresolved; /* the program that runs in the end cannot be told */
+        unsigned wrappers; /* exec wrappers seen through */
+        char why[192];     /* when unresolved: why, in words */
+};
+
+/* cmd is "path args..." or "sudoedit FILES...".  shells: the shells file (NULL =
+ * /etc/shells, whose entries are compared through realpath too).  Fills *ret, which the caller
+ * releases with su_command_done().  Returns 0, -EINVAL for an empty, relative or over-long
+ * path, -E2BIG for a command longer than SU_COMMAND_LEN_MAX, or -ENOMEM; *ret is untouched
+ * on failure. */
+int su_command_canonical(const char *cmd, const char *shells, enum su_command_form form,
+                         struct su_command *ret);
+void su_command_done(struct su_command *c);
 bool su_path_is_shell(const char *path, const char *shells);
 
 /* Group names of a user (primary and supplementary, getgrouplist) into names[0..max), each

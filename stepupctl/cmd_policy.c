@@ -25,6 +25,8 @@ static int policy_check(const char *path)
         struct su_policy *p = NULL;
         /* The daemon requires root-owned files; checking as a user, accept the user's own. */
         int r = su_policy_load(path, geteuid(), &p, &d);
+        if (r == 0 && su_policy_lint(p, &d) < 0)
+                r = -ENOMEM;
         policy_print_diags(&d);
         if (r == 0)
                 printf("%s: OK (%zu rules, %zu warnings)\n", path, su_policy_rule_count(p),

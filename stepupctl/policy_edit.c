@@ -181,6 +181,8 @@ static int validate(const struct edit *e)
         int r;
 
         r = su_policy_load_replacing(e->set, 0, e->target, e->text, e->len, &p, &d);
+        if (r == 0)
+                (void)su_policy_lint(p, &d); /* warnings only: they never stop the install */
         policy_print_diags(&d);
         if (r == 0)
                 printf("%s: OK (%zu rules in the set, %zu warnings)\n", e->target,

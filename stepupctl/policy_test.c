@@ -29,7 +29,7 @@ struct test_opts {
 /* Owned strings of the request. */
 struct test_req {
         struct su_request rq;
-        char *command;
+        struct su_command command;
         char *groups[TEST_GROUPS_MAX], *target_groups[TEST_GROUPS_MAX];
         size_t ngroups, ntarget_groups;
 };
@@ -45,7 +45,7 @@ static void usage(FILE *f)
 
 static void req_done(struct test_req *t)
 {
-        free(t->command);
+        su_command_done(&t->command);
         for (size_t i = 0; i < TEST_GROUPS_MAX; i++) {
                 free(t->groups[i]);
                 free(t->target_groups[i]);
@@ -252,9 +252,12 @@ static int build_request(const struct test_opts *o, struct test_req *t)
         if (o->command || o->command_argc > 0) {
                 char text[TEST_COMMAND_MAX];
                 r = command_text(o, text, sizeof(text));
+                /* As stepupd: stepup-ssh's GATE words are the arguments; sudo's DECIDE text
+                 * joins them with spaces. */
+                enum su_command_form form =
+                    strcmp(q->service, "sshd-command") == 0 ? SU_COMMAND_WORDS : SU_COMMAND_JOINED;
                 if (r == 0)
-                        r = su_command_canonical(text, NULL, &t->command, &q->command_is_shell,
-                                                 &q->command_is_sudoedit);
+                        r = su_command_canonical(text, NULL, form, &t->command);
                 if (r < 0) {
                         fprintf(stderr, "stepupctl: invalid command '%s': %s\n",
                                 o->command ? o->command : o->command_argv[0],
@@ -264,7 +267,11 @@ static int build_request(const struct test_opts *o, struct test_req *t)
                                     : strerror(-r));
                         return r;
                 }
-                q->command = t->command;
+                q->command = t->command.text;
+                q->command_is_shell = t->command.shell;
+                q->command_is_sudoedit = t->command.sudoedit;
+                q->command_unresolved = t->command.unresolved;
+                q->command_why = t->command.unresolved ? t->command.why : NULL;
         }
         r = groups_for(q->user, o->groups, "groups", t->groups, &t->ngroups);
         if (r < 0)
@@ -391,8 +398,8 @@ static void json_list(const char *const *v, size_t n)
         putchar(']');
 }
 
-static void print_json(const char *file, const struct su_request *q, const struct su_decision *d,
-                       const struct su_explain *ex)
+static void print_json(const char *file, const struct su_request *q, const struct su_command *cmd,
+                       const struct su_decision *d, const struct su_explain *ex)
 {
         char rule[PATH_MAX + 32], factors[256];
         bool req = d->action == SU_ACTION_REQUIRE;
@@ -431,6 +438,11 @@ static void print_json(const char *file, const struct su_request *q, const struc
         json_list(q->groups, q->ngroups);
         fputs(", \"command\": ", stdout);
         json_str(q->command);
+        fputs(", \"command_given\": ", stdout);
+        json_str(q->command ? cmd->given : NULL);
+        printf(", \"command_wrappers\": %u, \"command_unresolved\": %s, \"command_why\": ",
+               q->command ? cmd->wrappers : 0, q->command_unresolved ? "true" : "false");
+        json_str(q->command_why);
         printf(", \"command_is_shell\": %s, \"command_is_sudoedit\": %s, \"target_user\": ",
                q->command_is_shell ? "true" : "false", q->command_is_sudoedit ? "true" : "false");
         json_str(q->target_user);
@@ -453,8 +465,8 @@ static void print_json(const char *file, const struct su_request *q, const struc
         fputs("]}\n", stdout);
 }
 
-static void print_text(const struct su_request *q, const struct su_decision *d,
-                       const struct su_explain *ex)
+static void print_text(const struct su_request *q, const struct su_command *cmd,
+                       const struct su_decision *d, const struct su_explain *ex)
 {
         char a[32], b[32], factors[256], tbuf[64];
         struct tm tm;
@@ -487,9 +499,15 @@ static void print_text(const struct su_request *q, const struct su_decision *d,
                 printf("%s%s", i ? "," : "", q->groups[i]);
         if (q->ngroups == 0)
                 printf("(none)");
-        if (q->command)
+        if (q->command) {
                 printf(" command=\"%s\"%s%s", q->command, q->command_is_shell ? " (a shell)" : "",
                        q->command_is_sudoedit ? " (sudoedit)" : "");
+                if (q->command_unresolved)
+                        printf(" (cannot be resolved: %s)", q->command_why);
+                else if (cmd->wrappers)
+                        printf(" (through %u exec wrapper%s: \"%s\")", cmd->wrappers,
+                               cmd->wrappers > 1 ? "s" : "", cmd->given);
+        }
         if (q->target_user)
                 printf(" target-user=%s", q->target_user);
         if (q->target_group)
@@ -625,9 +643,9 @@ int policy_test(const struct ctl *c, int argc, char **argv)
                 goto out;
         }
         if (o.json)
-                print_json(o.file, &t.rq, &d, &ex);
+                print_json(o.file, &t.rq, &t.command, &d, &ex);
         else
-                print_text(&t.rq, &d, &ex);
+                print_text(&t.rq, &t.command, &d, &ex);
         rc = 0;
 out:
         su_explain_free(&ex);

@@ -21,30 +21,31 @@
 
 /* The command as the policy sees it.  "shell" is the caller's login shell, and always
  * counts as `command shell`; anything else must already be canonical (stepup-ssh resolves
- * it): if making it canonical here changes it, the file system changed in between and a
- * decision would be about another program than the one stepup-ssh runs. */
+ * it): if making its path canonical here changes it, the file system changed in between and a
+ * decision would be about another program than the one stepup-ssh runs.  Its words are the
+ * program's arguments (stepup-ssh takes no word with a blank), and exec wrappers in it are
+ * followed to the program they run. */
 static const char *gate_command(struct su_request_ctx *ctx, const char *cmd, const char *shell)
 {
         struct su_request *q = &ctx->req;
-        bool is_shell = false, is_sudoedit = false;
         if (!cmd || !*cmd)
                 return "no command";
         if (strcmp(cmd, "shell") == 0) {
                 const char *sh = shell && *shell ? shell : "/bin/sh";
                 if (sh[0] != '/' ||
-                    su_command_canonical(sh, NULL, &ctx->command, &is_shell, &is_sudoedit) < 0)
+                    su_command_canonical(sh, NULL, SU_COMMAND_WORDS, &ctx->command) < 0)
                         return "the login shell is not an absolute path";
+                su_request_set_command(q, &ctx->command);
                 q->command_is_shell = true;
         } else {
                 if (cmd[0] != '/')
                         return "the command must be an absolute path or 'shell'";
-                if (su_command_canonical(cmd, NULL, &ctx->command, &is_shell, &is_sudoedit) < 0)
+                if (su_command_canonical(cmd, NULL, SU_COMMAND_WORDS, &ctx->command) < 0)
                         return "invalid command";
-                if (strcmp(ctx->command, cmd) != 0)
+                if (strcmp(ctx->command.given, cmd) != 0)
                         return "the command's path changed while it was checked";
-                q->command_is_shell = is_shell;
+                su_request_set_command(q, &ctx->command);
         }
-        q->command = ctx->command;
         return NULL;
 }
 

@@ -35,11 +35,11 @@ int su_request_build(struct su_request_ctx *ctx, const struct su_rq_decide *d, c
         if (q->target_group && !su_valid_user(q->target_group))
                 return *what = "target group", -EINVAL;
         if (d->command) {
-                int r = su_command_canonical(d->command, NULL, &ctx->command, &q->command_is_shell,
-                                             &q->command_is_sudoedit);
+                /* DECIDE's command is sudo's SUDO_COMMAND: the arguments joined with spaces */
+                int r = su_command_canonical(d->command, NULL, SU_COMMAND_JOINED, &ctx->command);
                 if (r < 0)
                         return *what = "command", r;
-                q->command = ctx->command;
+                su_request_set_command(q, &ctx->command);
         }
         int n = su_user_groups(q->user, ctx->group_names, SU_GROUPS_MAX);
         if (n < 0)
@@ -56,12 +56,21 @@ int su_request_build(struct su_request_ctx *ctx, const struct su_rq_decide *d, c
         return 0;
 }
 
+void su_request_set_command(struct su_request *q, const struct su_command *c)
+{
+        q->command = c->text;
+        q->command_is_shell = c->shell;
+        q->command_is_sudoedit = c->sudoedit;
+        q->command_unresolved = c->unresolved;
+        q->command_why = c->unresolved ? c->why : NULL;
+}
+
 void su_request_done(struct su_request_ctx *ctx)
 {
         for (size_t i = 0; i < SU_GROUPS_MAX; i++) {
                 free(ctx->group_names[i]);
                 free(ctx->target_group_names[i]);
         }
-        free(ctx->command);
+        su_command_done(&ctx->command);
         memset(ctx, 0, sizeof(*ctx));
 }

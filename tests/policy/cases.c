@@ -5,10 +5,14 @@
  *
  * Inputs: service user ruser groups=a,b command="path args" shell=yes sudoedit=yes target-user
  * target-group target-groups=a,b rhost tty remote=yes time=YYYY-MM-DDTHH:MM (UTC; default
- * 2024-01-17T12:00, a Wednesday).  A leading @merged-usr skips the case unless /bin is /usr/bin.
+ * 2024-01-17T12:00, a Wednesday).  exec="path args" is a command as sudo sends it and gate="path
+ * args" one as stepup-ssh sends it: made canonical by su_command_canonical() on this system
+ * (/etc/shells, realpath, exec wrappers), which sets command, shell, sudoedit and whether it
+ * is unresolved.  A leading @merged-usr skips the case unless /bin is /usr/bin.
  * ACTION is allow, deny or require; LINE is the deciding rule's line or '-' for no match.
  * Expectations: within= idle= (durations), scope= failmode= factors=totp+question|recovery
- * message= reason= (use "(none)" for NULL) and why@N= (the explanation for the rule on line N).
+ * message= reason= (use "(none)" for NULL), why@N= (the explanation for the rule on line N),
+ * and about the request as evaluated: command= shell=yes|no unresolved=yes|no.
  * Values may be double-quoted with \" and \\ escapes.  The caller pins TZ=UTC0. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* strptime, timegm */
@@ -174,6 +178,7 @@ static void run_case(const struct su_policy *p, struct kase *k)
         char lists[2][512], got[256], want[256];
         struct su_request rq = {.now = case_parse_time("2024-01-17T12:00")};
         struct su_explain ex = {0};
+        struct su_command cmd = {0};
         struct su_decision d;
         int r;
 
@@ -193,7 +198,20 @@ static void run_case(const struct su_policy *p, struct kase *k)
                         rq.rhost = v;
                 else if (!strcmp(key, "command"))
                         rq.command = v;
-                else if (!strcmp(key, "shell"))
+                else if (!strcmp(key, "exec") || !strcmp(key, "gate")) {
+                        su_command_done(&cmd);
+                        r = su_command_canonical(
+                            v, NULL, key[0] == 'e' ? SU_COMMAND_JOINED : SU_COMMAND_WORDS, &cmd);
+                        if (r < 0) {
+                                FAIL(k, "su_command_canonical(%s) returned %d", v, r);
+                                continue;
+                        }
+                        rq.command = cmd.text;
+                        rq.command_is_shell = cmd.shell;
+                        rq.command_is_sudoedit = cmd.sudoedit;
+                        rq.command_unresolved = cmd.unresolved;
+                        rq.command_why = cmd.unresolved ? cmd.why : NULL;
+                } else if (!strcmp(key, "shell"))
                         rq.command_is_shell = yes(v);
                 else if (!strcmp(key, "sudoedit"))
                         rq.command_is_sudoedit = yes(v);
@@ -225,6 +243,7 @@ static void run_case(const struct su_policy *p, struct kase *k)
         if (r != 0) {
                 FAIL(k, "su_policy_eval returned %d", r);
                 su_explain_free(&ex);
+                su_command_done(&cmd);
                 return;
         }
         if (d.matched)
@@ -279,6 +298,12 @@ static void run_case(const struct su_policy *p, struct kase *k)
                         snprintf(got, sizeof(got), "%s", or_none(d.message));
                 else if (!strcmp(key, "reason"))
                         snprintf(got, sizeof(got), "%s", or_none(d.reason));
+                else if (!strcmp(key, "command"))
+                        snprintf(got, sizeof(got), "%s", or_none(rq.command));
+                else if (!strcmp(key, "shell"))
+                        snprintf(got, sizeof(got), "%s", rq.command_is_shell ? "yes" : "no");
+                else if (!strcmp(key, "unresolved"))
+                        snprintf(got, sizeof(got), "%s", rq.command_unresolved ? "yes" : "no");
                 else if (!strncmp(key, "why@", 4)) {
                         unsigned line = (unsigned)atoi(key + 4);
                         snprintf(got, sizeof(got), "(rule on line %u not examined)", line);
@@ -293,6 +318,7 @@ static void run_case(const struct su_policy *p, struct kase *k)
                         FAIL(k, "%s is '%s', expected '%s'", key, got, v);
         }
         su_explain_free(&ex);
+        su_command_done(&cmd);
 }
 
 int case_run(const struct su_policy *p, const char *where, unsigned lineno, char *line,

@@ -95,6 +95,24 @@ json "sudoedit" "d['request']['command_is_sudoedit'] and d['request']['command']
 run "relative" 1 --user nobody-x --groups users --service sudo --command "bin/ls"
 has "a relative path is refused" "must be absolute" "$tmp/err"
 
+# Exec wrappers are seen through; what cannot be followed is unresolved (and a shell).
+run "env" 0 --user nobody-x --groups users --service sudo -- /usr/bin/env bash -c id
+has "env: the program it runs" 'command="/usr/bin/bash -c id" (a shell) (through 1 exec wrapper: "/usr/bin/env bash -c id")'
+has "env: the shell rule" "rule:     $P:3"
+run "env json" 0 --user nobody-x --groups users --service sudo --json -- env -i nice -n 5 /usr/bin/apt update
+json "env nice: json" "d['request']['command']=='$(readlink -f /usr/bin/apt) update' and d['request']['command_given']=='/usr/bin/env -i nice -n 5 /usr/bin/apt update' and d['request']['command_wrappers']==2 and not d['request']['command_unresolved'] and d['request']['command_why'] is None and d['line']==5"
+run "python -c" 0 --user nobody-x --groups users --service sudo --json -- /usr/bin/python3 -c 'print(1)'
+json "python3 -c is a shell" "d['request']['command_is_shell'] and d['line']==3"
+run "unresolved" 0 --user nobody-x --groups users --service sudo --json --command "/usr/bin/env --weird /usr/bin/apt update"
+json "an option env does not have: unresolved, a shell" "d['request']['command_unresolved'] and 'not understood: --weird' in d['request']['command_why'] and d['request']['command_is_shell'] and d['request']['command']=='/usr/bin/env --weird /usr/bin/apt update' and d['line']==3"
+run "unresolved text" 0 --user nobody-x --groups users --service sudo --command "/usr/bin/env --weird /usr/bin/apt update"
+has "unresolved: said so" "(cannot be resolved: env: an option not understood: --weird)"
+# a NAME=VALUE word could hold spaces in sudo's joined command text, never in stepup-ssh's words
+run "joined" 0 --user nobody-x --groups users --service sudo --json --command "/usr/bin/env LANG=C /usr/bin/apt list"
+json "sudo: env LANG=C is unresolved" "d['request']['command_unresolved'] and 'spaces' in d['request']['command_why']"
+run "words" 0 --user nobody-x --groups users --service sshd-command --json --command "/usr/bin/env LANG=C /usr/bin/apt list"
+json "sshd-command: env LANG=C is followed" "not d['request']['command_unresolved'] and d['request']['command']=='$(readlink -f /usr/bin/apt) list'"
+
 # 4. Groups from NSS, as stepupd: the caller's own primary group.
 run "nss groups" 0 --user "$me" --service sudo --json
 json "NSS groups of $me" "'$mygroup' in d['request']['groups'] and d['line']==4"
@@ -127,6 +145,18 @@ rc=0; "$ctl" policy check "$tmp/broken.conf" > "$tmp/out" 2> "$tmp/err" || rc=$?
 [ "$rc" = 1 ] && ok "policy check: a broken file" || fail "policy check broken: exit $rc"
 rc=0; "$ctl" policy check "$P" > "$tmp/out" 2> "$tmp/err" || rc=$?
 [ "$rc" = 0 ] && grep -q "OK (8 rules" "$tmp/out" && ok "policy check: a good file" || fail "policy check good: exit $rc"
+# a deny-list of commands: a warning (file:line, the allow that dodges it), not an error
+printf '# a deny-list\nrequire totp within 0 when service sudo and command shell\nrequire totp when service sudo and command /usr/bin/systemctl*\nallow\n' > "$tmp/deny.conf"
+printf '# an allow-list\nrequire totp within 0 when service sudo and command shell\nallow when service sudo and command /usr/bin/id\nrequire totp when service sudo\nallow\n' > "$tmp/allow.conf"
+chmod 644 "$tmp/deny.conf" "$tmp/allow.conf"
+rc=0; "$ctl" policy check "$tmp/deny.conf" > "$tmp/out" 2> "$tmp/err" || rc=$?
+[ "$rc" = 0 ] && ok "policy check: a deny-list still loads" || fail "policy check deny-list: exit $rc"
+has "policy check: deny-list counted" "$tmp/deny.conf: OK (3 rules, 2 warnings)"
+has "policy check: deny-list warning, line 2" "$tmp/deny.conf:2: warning: deny-list: this require names commands, and the allow at line 4 lets every other command through, so a program that starts others (an editor, a pager, find -exec, python) dodges it; allow named commands instead" "$tmp/err"
+has "policy check: deny-list warning, line 3" "$tmp/deny.conf:3: warning: deny-list: this require names commands" "$tmp/err"
+rc=0; "$ctl" policy check "$tmp/allow.conf" > "$tmp/out" 2> "$tmp/err" || rc=$?
+[ "$rc" = 0 ] && [ ! -s "$tmp/err" ] && ok "policy check: an allow-list, no warning" || { fail "policy check allow-list: exit $rc"; cat "$tmp/err"; }
+has "policy check: allow-list counted" "$tmp/allow.conf: OK (4 rules, 0 warnings)"
 
 # 7. As root: the daemon decides what `policy test` says.
 if [ "$(id -u)" = 0 ]; then
@@ -152,7 +182,10 @@ POLICY
         # SERVICE USER [COMMAND]: policy test's rule must be the daemon's (no tty in either)
         for req in "sudo root" "sshd root" "cron root" "sudo root /usr/bin/apt update" \
                    "sudo root $tmp/innocent install x" "sudo root /bin/sh" "sudo root /usr/bin/id" \
-                   "sudo root sudoedit /etc/motd" "sudo root /usr/bin/id -u" "sudo root sudoedit /etc/x"; do
+                   "sudo root sudoedit /etc/motd" "sudo root /usr/bin/id -u" "sudo root sudoedit /etc/x" \
+                   "sudo root /usr/bin/env bash -c id" "sudo root /usr/bin/nice -n5 /usr/bin/apt update" \
+                   "sudo root /usr/bin/env --weird /usr/bin/id" "sudo root /usr/bin/env /usr/bin/id" \
+                   "sudo root /usr/bin/timeout 5 /usr/bin/python3 -c 1"; do
                 set -- $req
                 svc=$1 usr=$2; shift 2
                 args=(--user "$usr" --service "$svc" --json)

@@ -14,7 +14,8 @@
  *     <!-- not-policy -->              ; not-policy
  *
  * policy-example: the block is a policy; it must parse without errors (and without warnings,
- * unless the first line says "warnings=N": exactly N), and each CASE (a line of the golden table
+ * the parser's and su_policy_lint's, unless the first line says "warnings=N": exactly N), and
+ * each CASE (a line of the golden table
  * syntax, see cases.c; LINE counts from the block's first line) must decide as written.  At
  * least one case each.  policy-errors: the block must be refused with exactly these diagnostics
  * (file name removed, first line of each).  not-policy: anything else (grammar, output, shell).
@@ -95,6 +96,8 @@ static void check_example(const char *doc, const struct annot *a, unsigned line,
 
         snprintf(name, sizeof(name), "%s (example at line %u)", doc, line);
         r = su_policy_parse_buffer(name, text, strlen(text), &p, &d);
+        if (r == 0 && a->kind == K_EXAMPLE) /* `policy check` would print these too */
+                CHECK(su_policy_lint(p, &d) >= 0);
         if (a->kind == K_ERRORS) {
                 error_examples++;
                 CHECK_INT(r, -EINVAL);

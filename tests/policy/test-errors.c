@@ -1,7 +1,8 @@
 /* Every diagnostic, checked from data files: DATADIR/errors/NAME.conf holds rules and, on
  * lines starting with "#! ", the diagnostics it must produce in order, written as
  * su_diag_format's first line without the "NAME.conf:" prefix ("3:17: error: ...").  A file
- * with an expected error must be refused (-EINVAL); one with only warnings must load. */
+ * with an expected error must be refused (-EINVAL); one with only warnings must load.  A file
+ * that loads is also given to su_policy_lint, whose warnings come after the parser's. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,8 @@ static void run_file(const char *dir, const char *name)
         }
 
         r = tu_parse_file(path, name, &p, &d);
+        if (r == 0) /* su_policy_lint's warnings follow the parser's, as in `policy check` */
+                CHECK(su_policy_lint(p, &d) >= 0);
         CHECK_INT(r, nerr ? -EINVAL : 0);
         CHECK(nerr ? p == NULL : p != NULL);
         CHECK_INT(d.errors, nerr);

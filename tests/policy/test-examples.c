@@ -1,4 +1,5 @@
-/* The shipped policies parse cleanly (no error, no warning), default.conf allows everything,
+/* The shipped policies parse cleanly (no error, no warning, nothing for su_policy_lint to say),
+ * default.conf allows everything,
  * and every seed of the fuzz corpus parses or is refused without crashing.
  * Arguments: the tests/policy directory and the policy source directory. */
 #include <errno.h>
@@ -25,6 +26,8 @@ static struct su_policy *parse_clean(const char *dir, const char *name)
         struct su_policy *p = NULL;
 
         CHECK_INT(tu_parse_file(path, name, &p, &d), 0);
+        if (p) /* no deny-list either: the examples are allow-lists */
+                CHECK_INT(su_policy_lint(p, &d), 0);
         CHECK_INT(d.errors, 0);
         CHECK_INT(d.warnings, 0);
         CHECK(su_policy_rule_count(p) > 0);

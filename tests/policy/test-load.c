@@ -383,57 +383,86 @@ static void test_replacing(void)
         su_diags_free(&d);
 }
 
-/* su_command_canonical: the command as stepupd and `policy test` hand it to the policy. */
+/* su_command_canonical: the command as stepupd and `policy test` hand it to the policy.  The
+ * exec wrappers have their own table test (test-command.c). */
 static void test_command_canonical(void)
 {
         const char *conf = new_case();
-        char shells[400], link[400], *out = NULL;
-        bool shell = false, edit = true;
+        char shells[400], shells2[400], link[400];
+        struct su_command c = {0};
 
         snprintf(shells, sizeof(shells), "%.*s/shells", (int)(strrchr(conf, '/') - conf), conf);
         put(shells, "# comment\n/bin/sh\n/usr/bin/bash\n", 0644);
         snprintf(link, sizeof(link), "%.*s/true-link", (int)(strrchr(conf, '/') - conf), conf);
         if (symlink("/usr/bin/true", link) < 0)
                 abort();
+        snprintf(shells2, sizeof(shells2), "%.*s/shells2", (int)(strrchr(conf, '/') - conf), conf);
+        put(shells2, link, 0644);
 
         char cmd[500];
         snprintf(cmd, sizeof(cmd), "%s -x 'a b'", link);
-        CHECK_INT(su_command_canonical(cmd, shells, &out, &shell, &edit), 0);
-        CHECK_STREQ(out, "/usr/bin/true -x 'a b'"); /* the link resolved, arguments untouched */
-        CHECK(!shell && !edit);
-        free(out);
+        CHECK_INT(su_command_canonical(cmd, shells, SU_COMMAND_JOINED, &c), 0);
+        CHECK_STREQ(c.text, "/usr/bin/true -x 'a b'"); /* the link resolved, arguments untouched */
+        CHECK_STREQ(c.given, "/usr/bin/true -x 'a b'");
+        CHECK(!c.shell && !c.sudoedit && !c.unresolved && c.wrappers == 0);
+        su_command_done(&c);
+        CHECK(c.text == NULL && c.given == NULL);
+
+        /* a program listed in the shells file is a shell, by its name there or its real path */
+        CHECK_INT(su_command_canonical(cmd, shells2, SU_COMMAND_JOINED, &c), 0);
+        CHECK(c.shell);
+        su_command_done(&c);
 
         /* /bin/sh in the list matches its canonical spelling (dash on Debian) */
         char sh[4096];
         if (realpath("/bin/sh", sh)) {
-                CHECK_INT(su_command_canonical(sh, shells, &out, &shell, &edit), 0);
-                CHECK_STREQ(out, sh);
-                CHECK(shell);
-                free(out);
+                CHECK_INT(su_command_canonical(sh, shells, SU_COMMAND_JOINED, &c), 0);
+                CHECK_STREQ(c.text, sh);
+                CHECK(c.shell);
+                su_command_done(&c);
         }
-        CHECK_INT(su_command_canonical("/usr/bin/bash -c id", shells, &out, &shell, &edit), 0);
-        CHECK(shell);
-        free(out);
-        CHECK_INT(su_command_canonical("/usr/bin/bash", conf, &out, &shell, &edit), 0);
-        CHECK(!shell); /* not in that list */
-        free(out);
+        CHECK_INT(su_command_canonical("/usr/bin/bash -c id", shells, SU_COMMAND_JOINED, &c), 0);
+        CHECK(c.shell);
+        su_command_done(&c);
+        /* bash is a shell by its name, listed or not */
+        CHECK_INT(su_command_canonical("/usr/bin/bash", conf, SU_COMMAND_JOINED, &c), 0);
+        CHECK(c.shell);
+        su_command_done(&c);
 
         CHECK_INT(
-            su_command_canonical("sudoedit /etc/motd /etc/hosts", shells, &out, &shell, &edit), 0);
-        CHECK_STREQ(out, "sudoedit /etc/motd /etc/hosts");
-        CHECK(edit && !shell);
-        free(out);
+            su_command_canonical("sudoedit /etc/motd /etc/hosts", shells, SU_COMMAND_JOINED, &c),
+            0);
+        CHECK_STREQ(c.text, "sudoedit /etc/motd /etc/hosts");
+        CHECK(c.sudoedit && !c.shell && !c.unresolved);
+        su_command_done(&c);
 
         /* a missing file keeps its spelling */
-        CHECK_INT(su_command_canonical("/nonexistent/x y", shells, &out, &shell, &edit), 0);
-        CHECK_STREQ(out, "/nonexistent/x y");
-        free(out);
+        CHECK_INT(su_command_canonical("/nonexistent/x y", shells, SU_COMMAND_JOINED, &c), 0);
+        CHECK_STREQ(c.text, "/nonexistent/x y");
+        su_command_done(&c);
 
-        out = (char *)"untouched";
-        CHECK_INT(su_command_canonical("bin/ls", shells, &out, &shell, &edit), -EINVAL);
-        CHECK_INT(su_command_canonical(" /bin/ls", shells, &out, &shell, &edit), -EINVAL);
-        CHECK_INT(su_command_canonical("", shells, &out, &shell, &edit), -EINVAL);
-        CHECK_STREQ(out, "untouched");
+        c.text = (char *)"untouched";
+        CHECK_INT(su_command_canonical("bin/ls", shells, SU_COMMAND_JOINED, &c), -EINVAL);
+        CHECK_INT(su_command_canonical(" /bin/ls", shells, SU_COMMAND_JOINED, &c), -EINVAL);
+        CHECK_INT(su_command_canonical("", shells, SU_COMMAND_JOINED, &c), -EINVAL);
+        CHECK_INT(su_command_canonical(NULL, shells, SU_COMMAND_JOINED, &c), -EINVAL);
+        CHECK_STREQ(c.text, "untouched");
+
+        /* the length limit */
+        size_t big = SU_COMMAND_LEN_MAX + 1;
+        char *long_cmd = malloc(big + 1);
+        if (!long_cmd)
+                abort();
+        memset(long_cmd, 'x', big);
+        memcpy(long_cmd, "/usr/bin/id ", 12);
+        long_cmd[big] = '\0';
+        CHECK_INT(su_command_canonical(long_cmd, shells, SU_COMMAND_JOINED, &c), -E2BIG);
+        long_cmd[big - 1] = '\0';
+        c = (struct su_command){0};
+        CHECK_INT(su_command_canonical(long_cmd, shells, SU_COMMAND_JOINED, &c), 0);
+        CHECK_INT(strlen(c.text), big - 1);
+        su_command_done(&c);
+        free(long_cmd);
 }
 
 /* su_user_groups: root is in group root on every system. */
