@@ -9,7 +9,7 @@
 
 #include "ctl.h"
 #include "import.h"
-#include "safe_open.h"
+#include "safe_read.h"
 
 static int apply(const struct ctl *c, const struct su_import_totp *t)
 {
@@ -53,20 +53,17 @@ static int read_file(const char *path, char **text, size_t *len)
                 fprintf(stderr, "stepupctl: %s: %s\n", path, strerror(errno));
                 return -errno;
         }
-        int r = su_read_file_safely(path, st.st_uid, 1024 * 1024, text, len);
-        if (r == -EPERM)
-                fprintf(stderr, "stepupctl: %s: group- or world-writable: refusing to trust it\n",
-                        path);
-        else if (r < 0)
-                fprintf(stderr, "stepupctl: %s: %s\n", path, strerror(-r));
+        char why[160];
+        int r = su_safe_read(path, st.st_uid, 1024 * 1024, 0, text, len, why, sizeof(why));
+        if (r < 0)
+                fprintf(stderr, "stepupctl: %s: %s\n", path, why);
         return r;
 }
 
 int cmd_import(const struct ctl *c, int argc, char **argv)
 {
-        static const struct option opts[] = {{"user", required_argument, NULL, 'u'},
-                                             {"dry-run", no_argument, NULL, 'n'},
-                                             {}};
+        static const struct option opts[] = {
+            {"user", required_argument, NULL, 'u'}, {"dry-run", no_argument, NULL, 'n'}, {}};
         const char *kind = argc >= 2 ? argv[1] : "";
         const char *user = NULL;
         bool dry = false;
@@ -101,7 +98,7 @@ int cmd_import(const struct ctl *c, int argc, char **argv)
         char err[512];
         size_t n = 0;
         struct su_import_totp *t = calloc(ga ? 1 : SU_IMPORT_USERS_MAX, sizeof(*t));
-        int r = !t ? -ENOMEM
+        int r = !t   ? -ENOMEM
                 : ga ? su_import_ga_parse(file, text, len, t, err, sizeof(err))
                      : su_import_oath_parse(file, text, len, t, SU_IMPORT_USERS_MAX, &n, err,
                                             sizeof(err));
@@ -124,8 +121,9 @@ int cmd_import(const struct ctl *c, int argc, char **argv)
                        t[i].user, t[i].digits, t[i].period, t[i].window, t[i].nscratch,
                        t[i].notes[0] ? "; note: " : "", t[i].notes);
                 if (!dry && apply(c, &t[i]) < 0) {
-                        fprintf(stderr, "stepupctl: import of %s failed; users before it in "
-                                        "the file were imported\n",
+                        fprintf(stderr,
+                                "stepupctl: import of %s failed; users before it in "
+                                "the file were imported\n",
                                 t[i].user);
                         rc = 1;
                 }
