@@ -1,15 +1,14 @@
 /* stepupctl import google-authenticator --user U FILE | import oath FILE (root). */
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ctl.h"
 #include "import.h"
-#include "safe_read.h"
 
 static int apply(const struct ctl *c, const struct su_import_totp *t)
 {
@@ -45,18 +44,23 @@ static int apply(const struct ctl *c, const struct su_import_totp *t)
         return 0;
 }
 
-/* Secret files are read whole, refusing symlinks; any owner (users own their GA files). */
-static int read_file(const char *path, char **text, size_t *len)
+/* The file must belong to whom it speaks for: a pam_oath usersfile names any user, root
+ * among them, so root's; a google-authenticator file is its user's (or root's). */
+static int read_file(const char *path, const char *ga_user, char **text, size_t *len)
 {
-        struct stat st;
-        if (lstat(path, &st) < 0) {
-                fprintf(stderr, "stepupctl: %s: %s\n", path, strerror(errno));
-                return -errno;
+        char err[600];
+        uid_t owner = 0;
+        if (ga_user) {
+                struct passwd *pw = getpwnam(ga_user);
+                if (!pw) {
+                        fprintf(stderr, "stepupctl: no such user: %s\n", ga_user);
+                        return -ENOENT;
+                }
+                owner = pw->pw_uid;
         }
-        char why[160];
-        int r = su_safe_read(path, st.st_uid, 1024 * 1024, 0, text, len, why, sizeof(why));
+        int r = su_import_read(path, owner, ga_user != NULL, text, len, err, sizeof(err));
         if (r < 0)
-                fprintf(stderr, "stepupctl: %s: %s\n", path, why);
+                fprintf(stderr, "stepupctl: %s\nnothing was imported\n", err);
         return r;
 }
 
@@ -93,7 +97,7 @@ int cmd_import(const struct ctl *c, int argc, char **argv)
         }
         char *text;
         size_t len;
-        if (read_file(file, &text, &len) < 0)
+        if (read_file(file, ga ? user : NULL, &text, &len) < 0)
                 return 1;
         char err[512];
         size_t n = 0;

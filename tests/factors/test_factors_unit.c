@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "answer.h"
@@ -137,9 +138,9 @@ static void test_import_oath(void)
                        t, &n, err),
                   -EINVAL);
         CHECK(strstr(err, "users.oath:2: event-based HOTP") != NULL);
-        CHECK_INT(oath("HOTP/T30 alice 1234 3132333435363738393031323334353637383930\n", t, &n,
-                       err),
-                  -EINVAL);
+        CHECK_INT(
+            oath("HOTP/T30 alice 1234 3132333435363738393031323334353637383930\n", t, &n, err),
+            -EINVAL);
         CHECK(strstr(err, "users.oath:1: a password/PIN") != NULL);
         CHECK_INT(oath("HOTP/T30 alice - xyz\n", t, &n, err), -EINVAL);
         CHECK(strstr(err, "hex digits") != NULL);
@@ -176,6 +177,51 @@ static void test_png(void)
         unlink(path);
 }
 
+/* su_import_read: the owner the caller names (tests pass their own uid), root too only when
+ * asked, never a writable file or a symbolic link; the refusal names the file. */
+static void test_import_read(void)
+{
+        char dir[] = "/tmp/test-import-read.XXXXXX", path[300], link[310], err[600], want[700];
+        char *text = NULL;
+        size_t len = 0;
+        uid_t me = geteuid();
+        CHECK(mkdtemp(dir) != NULL);
+        snprintf(path, sizeof(path), "%s/users.oath", dir);
+        FILE *f = fopen(path, "w");
+        CHECK(f != NULL);
+        if (!f)
+                return;
+        fputs("HOTP/T30 root - 3132333435363738393031323334353637383930\n", f);
+        fclose(f);
+        chmod(path, 0600);
+        CHECK_INT(su_import_read(path, me, false, &text, &len, err, sizeof(err)), 0);
+        CHECK(text && len == 57 && strncmp(text, "HOTP/T30 root", 13) == 0);
+        free(text);
+        text = NULL;
+        CHECK_INT(su_import_read(path, me + 1, false, &text, &len, err, sizeof(err)), -EPERM);
+        snprintf(want, sizeof(want), "%s: owned by uid %u, must be uid %u", path, (unsigned)me,
+                 (unsigned)me + 1);
+        CHECK_STREQ(err, want);
+        CHECK(text == NULL);
+        /* root's file stands for any user only when the caller says so */
+        CHECK_INT(su_import_read(path, me + 1, true, &text, &len, err, sizeof(err)),
+                  me == 0 ? 0 : -EPERM);
+        free(text);
+        text = NULL;
+        chmod(path, 0666);
+        CHECK_INT(su_import_read(path, me, false, &text, &len, err, sizeof(err)), -EPERM);
+        snprintf(want, sizeof(want), "%s: group or world writable (mode 0666)", path);
+        CHECK_STREQ(err, want);
+        chmod(path, 0600);
+        snprintf(link, sizeof(link), "%s.link", path);
+        CHECK(symlink(path, link) == 0);
+        CHECK_INT(su_import_read(link, me, false, &text, &len, err, sizeof(err)), -ELOOP);
+        unlink(link);
+        unlink(path);
+        CHECK_INT(su_import_read(path, me, false, &text, &len, err, sizeof(err)), -ENOENT);
+        rmdir(dir);
+}
+
 int main(void)
 {
         test_normalize();
@@ -183,6 +229,7 @@ int main(void)
         test_recovery();
         test_import_ga();
         test_import_oath();
+        test_import_read();
         test_png();
         return check_done();
 }
