@@ -101,14 +101,3 @@ const char *ctl_opt_user(int argc, char **argv)
                         user = optarg;
         return user;
 }
-
-void ctl_json_str(const char *s, size_t n)
-{
-        putchar('"');
-        for (size_t i = 0; i < n; i++) {
-                if (s[i] == '"' || s[i] == '\\')
-                        putchar('\\');
-                putchar(s[i]);
-        }
-        putchar('"');
-}

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "json_out.h"
 
 struct admin_opts {
         const char *user, *factor;
@@ -93,12 +94,12 @@ int cmd_list(const struct ctl *c, int argc, char **argv)
         const char *body = su_msg_str(&rep, SU_T_BODY);
         if (!body)
                 body = "";
+        json_t *list = o.json ? json_array() : NULL;
+        if (o.json && !list)
+                return 1;
         if (!o.json)
                 printf("%-20s %-8s %-10s %-16s %s\n", "USER", "TOTP", "QUESTIONS", "RECOVERY",
                        "FAILURES");
-        else
-                printf("[");
-        bool first = true;
         /* Lines: user<TAB>totp=..<TAB>questions=..<TAB>recovery_unused=..<TAB>failures=.. */
         for (const char *p = body; *p;) {
                 const char *nl = strchr(p, '\n');
@@ -114,26 +115,27 @@ int cmd_list(const struct ctl *c, int argc, char **argv)
                         nf++;
                         q += l + (t ? 1 : 0);
                 }
-                if (nf == 5) {
-                        if (o.json) {
-                                printf("%s{\"user\": ", first ? "" : ", ");
-                                ctl_json_str(f[0], fl[0]);
-                                printf(", \"totp\": ");
-                                ctl_json_str(f[1], fl[1]);
-                                printf(", \"questions\": %.*s, \"recovery_unused\": %.*s, "
-                                       "\"failures\": %.*s}",
-                                       (int)fl[2], f[2], (int)fl[3], f[3], (int)fl[4], f[4]);
-                        } else {
-                                printf("%-20.*s %-8.*s %-10.*s %-16.*s %.*s\n", (int)fl[0], f[0],
-                                       (int)fl[1], f[1], (int)fl[2], f[2], (int)fl[3], f[3],
-                                       (int)fl[4], f[4]);
+                if (nf == 5 && o.json) {
+                        json_t *u = json_pack(
+                            "{s:o, s:o, s:o, s:o, s:o}", "user", ctl_json_textn(f[0], fl[0]),
+                            "totp", ctl_json_textn(f[1], fl[1]), "questions",
+                            ctl_json_number_or_text(f[2], fl[2]), "recovery_unused",
+                            ctl_json_number_or_text(f[3], fl[3]), "failures",
+                            ctl_json_number_or_text(f[4], fl[4]));
+                        if (json_array_append_new(list, u) < 0) {
+                                json_decref(list);
+                                fprintf(stderr, "stepupctl: out of memory\n");
+                                return 1;
                         }
-                        first = false;
+                } else if (nf == 5) {
+                        printf("%-20.*s %-8.*s %-10.*s %-16.*s %.*s\n", (int)fl[0], f[0],
+                               (int)fl[1], f[1], (int)fl[2], f[2], (int)fl[3], f[3], (int)fl[4],
+                               f[4]);
                 }
                 p += len + (nl ? 1 : 0);
         }
-        if (o.json)
-                printf("]\n");
+        if (o.json && ctl_json_print(list, false) < 0)
+                return 1;
         if (su_msg_str(&rep, SU_T_MESSAGE))
                 fprintf(stderr, "stepupctl: %s\n", su_msg_str(&rep, SU_T_MESSAGE));
         return 0;

@@ -10,7 +10,7 @@
 
 #include "ctl.h"
 #include "otpauth.h"
-#include "png.h"
+#include "qr_png.h"
 #include "prompt.h"
 #include "qr.h"
 #include "sockio.h"

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "json_out.h"
 
 #define NDEC 3
 #define NOUT 5
@@ -260,7 +261,93 @@ static void print_table(const struct stats *s)
         }
 }
 
-/* Names are restricted by stepupd to [A-Za-z0-9._@+-()]; escaped anyway. */
+static json_t *outcomes(const struct row *r)
+{
+        json_t *o = json_object();
+        for (int k = 0; o && k < NOUT; k++)
+                if (json_object_set_new(o, out_names[k], json_integer((json_int_t)r->out[k])) < 0)
+                        return json_decref(o), NULL;
+        if (o && json_object_set_new(o, "success_rate", ctl_json_real(success_rate(r->out), 4)) < 0)
+                return json_decref(o), NULL;
+        return o;
+}
+
+/* Every value goes through jansson; NULL (out of memory) anywhere makes the whole NULL. */
+static json_t *stats_json(const struct stats *s)
+{
+        unsigned long long total = s->dec[0] + s->dec[1] + s->dec[2];
+        json_t *dec = json_object(), *shares = json_object(), *ver = json_object();
+        json_t *svc = json_object(), *lat = json_object();
+        bool oom = !dec || !shares || !ver || !svc || !lat;
+#define SET(o, k, v) (oom |= json_object_set_new(o, k, v) < 0)
+#define NUM(x) json_integer((json_int_t)(x))
+        for (int i = 0; !oom && i < NDEC; i++) {
+                SET(dec, dec_names[i], NUM(s->dec[i]));
+                SET(shares, dec_names[i], ctl_json_real(ratio(s->dec[i], total), 4));
+        }
+        if (!oom)
+                SET(dec, "total", NUM(total));
+        struct row t;
+        sum_row(s->factors, s->nfactors, &t);
+        for (size_t i = 0; !oom && i < s->nfactors; i++) {
+                json_t *name = ctl_json_text(s->factors[i].name);
+                oom |= !name || json_object_set_new(ver, json_string_value(name),
+                                                    outcomes(&s->factors[i])) < 0;
+                json_decref(name);
+        }
+        if (!oom)
+                SET(ver, "total", outcomes(&t));
+        for (size_t i = 0; !oom && i < s->nservices; i++) {
+                const struct row *r = &s->services[i];
+                json_t *row = json_object(), *name = ctl_json_text(r->name);
+                oom |= !row || !name;
+                for (int k = 0; !oom && k < NDEC; k++)
+                        SET(row, dec_names[k], NUM(r->dec[k]));
+                for (int k = 0; !oom && k < NOUT; k++)
+                        SET(row, out_names[k], NUM(r->out[k]));
+                if (!oom && json_object_set_new(svc, json_string_value(name), row) < 0)
+                        oom = true;
+                else if (oom)
+                        json_decref(row);
+                json_decref(name);
+        }
+        for (int i = 0; !oom && i < 2; i++) {
+                const struct hist *h = &s->h[i];
+                json_t *buckets = json_array();
+                for (size_t b = 0; buckets && b < NBUCKETS; b++)
+                        if (json_array_append_new(buckets,
+                                                  json_pack("{s:I, s:I}", "le_us",
+                                                            (json_int_t)s->bounds_us[b], "count",
+                                                            (json_int_t)h->le[b])) < 0) {
+                                json_decref(buckets);
+                                buckets = NULL;
+                        }
+                json_t *mean =
+                    ctl_json_real(h->count ? (double)h->sum_us / (double)h->count : -1, 1);
+                SET(lat, hist_names[i],
+                    json_pack("{s:I, s:I, s:o, s:o, s:o, s:o}", "count", (json_int_t)h->count,
+                              "sum_us", (json_int_t)h->sum_us, "mean_us", mean, "p50_us",
+                              ctl_json_real(quantile(s, h, 0.5), 1), "p99_us",
+                              ctl_json_real(quantile(s, h, 0.99), 1), "buckets", buckets));
+        }
+        if (oom) {
+                json_decref(dec);
+                json_decref(shares);
+                json_decref(ver);
+                json_decref(svc);
+                json_decref(lat);
+                return NULL;
+        }
+        return json_pack("{s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o}", "uptime_seconds",
+                         (json_int_t)s->uptime, "start_time", (json_int_t)s->start_time, "lockouts",
+                         (json_int_t)s->lockouts, "decisions", dec, "decision_shares", shares,
+                         "verifications", ver, "services", svc, "latency", lat);
+#undef SET
+#undef NUM
+}
+
+/* A Prometheus label value (text format 0.0.4: \\, \" and \n escaped).  Names are
+ * restricted by stepupd to [A-Za-z0-9._@+-()]; escaped anyway. */
 static void quoted(const char *v)
 {
         putchar('"');
@@ -273,79 +360,6 @@ static void quoted(const char *v)
                         putchar(*v);
         }
         putchar('"');
-}
-
-static void json_number(double v, int prec)
-{
-        if (v < 0)
-                printf("null");
-        else
-                printf("%.*f", prec, v);
-}
-
-static void json_outcomes(const struct row *r)
-{
-        printf("{");
-        for (int k = 0; k < NOUT; k++)
-                printf("\"%s\": %llu, ", out_names[k], r->out[k]);
-        printf("\"success_rate\": ");
-        json_number(success_rate(r->out), 4);
-        printf("}");
-}
-
-static void print_json(const struct stats *s)
-{
-        unsigned long long total = s->dec[0] + s->dec[1] + s->dec[2];
-        printf("{\"uptime_seconds\": %llu, \"start_time\": %llu, \"lockouts\": %llu,\n", s->uptime,
-               s->start_time, s->lockouts);
-        printf(" \"decisions\": {");
-        for (int i = 0; i < NDEC; i++)
-                printf("\"%s\": %llu, ", dec_names[i], s->dec[i]);
-        printf("\"total\": %llu},\n \"decision_shares\": {", total);
-        for (int i = 0; i < NDEC; i++) {
-                printf("%s\"%s\": ", i ? ", " : "", dec_names[i]);
-                json_number(ratio(s->dec[i], total), 4);
-        }
-        printf("},\n \"verifications\": {");
-        struct row t;
-        sum_row(s->factors, s->nfactors, &t);
-        for (size_t i = 0; i < s->nfactors; i++) {
-                quoted(s->factors[i].name);
-                printf(": ");
-                json_outcomes(&s->factors[i]);
-                printf(", ");
-        }
-        printf("\"total\": ");
-        json_outcomes(&t);
-        printf("},\n \"services\": {");
-        for (size_t i = 0; i < s->nservices; i++) {
-                const struct row *r = &s->services[i];
-                printf("%s", i ? ", " : "");
-                quoted(r->name);
-                printf(": {");
-                for (int k = 0; k < NDEC; k++)
-                        printf("\"%s\": %llu, ", dec_names[k], r->dec[k]);
-                for (int k = 0; k < NOUT; k++)
-                        printf("\"%s\": %llu%s", out_names[k], r->out[k], k + 1 < NOUT ? ", " : "");
-                printf("}");
-        }
-        printf("},\n \"latency\": {");
-        for (int i = 0; i < 2; i++) {
-                const struct hist *h = &s->h[i];
-                printf("%s\"%s\": {\"count\": %llu, \"sum_us\": %llu, \"mean_us\": ", i ? ", " : "",
-                       hist_names[i], h->count, h->sum_us);
-                json_number(h->count ? (double)h->sum_us / (double)h->count : -1, 1);
-                printf(", \"p50_us\": ");
-                json_number(quantile(s, h, 0.5), 1);
-                printf(", \"p99_us\": ");
-                json_number(quantile(s, h, 0.99), 1);
-                printf(", \"buckets\": [");
-                for (size_t b = 0; b < NBUCKETS; b++)
-                        printf("%s{\"le_us\": %llu, \"count\": %llu}", b ? ", " : "",
-                               s->bounds_us[b], h->le[b]);
-                printf("]}");
-        }
-        printf("}}\n");
 }
 
 /* Microseconds as seconds, without trailing zeros: 50 -> 0.00005, 2500000 -> 2.5. */
@@ -451,8 +465,10 @@ int cmd_stats(const struct ctl *c, int argc, char **argv)
         if (prom)
                 print_prometheus(&s);
         else if (json)
-                print_json(&s);
+                r = ctl_json_print(stats_json(&s), true);
         else
                 print_table(&s);
+        if (r < 0)
+                return 1;
         return fflush(stdout) == 0 ? 0 : 1;
 }

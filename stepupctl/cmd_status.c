@@ -1,10 +1,12 @@
 /* stepupctl status / revoke / unlock. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ctl.h"
+#include "json_out.h"
 
 static bool want_json(int argc, char **argv)
 {
@@ -15,32 +17,32 @@ static bool want_json(int argc, char **argv)
 }
 
 /* key=value lines -> {"key": "value", ...}; numbers stay numbers. */
-static void print_json(const char *body)
+static int print_json(const char *body)
 {
-        printf("{");
-        bool first = true;
-        while (*body) {
+        json_t *o = json_object();
+        int r = o ? 0 : -ENOMEM;
+        while (r == 0 && *body) {
                 const char *nl = strchr(body, '\n');
                 size_t len = nl ? (size_t)(nl - body) : strlen(body);
                 const char *eq = memchr(body, '=', len);
                 if (eq) {
                         const char *v = eq + 1;
-                        size_t vlen = len - (size_t)(v - body);
-                        bool num = vlen > 0;
-                        for (size_t i = 0; i < vlen; i++)
-                                if (!((v[i] >= '0' && v[i] <= '9') || (i == 0 && v[i] == '-')))
-                                        num = false;
-                        printf("%s\"%.*s\": ", first ? "" : ", ", (int)(eq - body), body);
-                        if (num) {
-                                printf("%.*s", (int)vlen, v);
-                        } else {
-                                ctl_json_str(v, vlen);
-                        }
-                        first = false;
+                        json_t *key = ctl_json_textn(body, (size_t)(eq - body));
+                        json_t *val = ctl_json_number_or_text(v, len - (size_t)(v - body));
+                        if (!key || !val ||
+                            json_object_setn(o, json_string_value(key), json_string_length(key),
+                                             val) < 0)
+                                r = -ENOMEM;
+                        json_decref(key);
+                        json_decref(val);
                 }
                 body += len + (nl ? 1 : 0);
         }
-        printf("}\n");
+        if (r < 0) {
+                json_decref(o);
+                return r;
+        }
+        return ctl_json_print(o, false);
 }
 
 int cmd_status(const struct ctl *c, int argc, char **argv)
@@ -57,10 +59,8 @@ int cmd_status(const struct ctl *c, int argc, char **argv)
         const char *body = su_msg_str(&rep, SU_T_BODY);
         if (!body)
                 body = "";
-        if (want_json(argc, argv) || c->json) {
-                print_json(body);
-                return 0;
-        }
+        if (want_json(argc, argv) || c->json)
+                return print_json(body) < 0 ? 1 : 0;
         for (const char *p = body; *p;) {
                 const char *nl = strchr(p, '\n');
                 size_t len = nl ? (size_t)(nl - p) : strlen(p);

@@ -19,8 +19,6 @@ int ctl_call(const struct ctl *c, const struct su_msg *req, struct su_msg *rep);
 int ctl_call_gated(const struct ctl *c, const struct su_msg *req, struct su_msg *rep);
 /* Connects once and keeps the fd, for two-step exchanges. */
 int ctl_connect(const struct ctl *c);
-/* Prints n bytes of s as a JSON string (the replies' text holds no control bytes). */
-void ctl_json_str(const char *s, size_t n);
 /* The --user NAME of a sub-command's arguments (also accepts --json), or NULL. */
 const char *ctl_opt_user(int argc, char **argv);
 /* Prints an ERROR/DENY reply's text; returns 1 (the exit code) for non-OK replies. */

@@ -1,5 +1,6 @@
 /* Unit tests: answer normalisation, yescrypt hashes, recovery codes, import parsers, PNG. */
 #include <errno.h>
+#include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,7 @@
 #include "answer.h"
 #include "check.h"
 #include "import.h"
-#include "png.h"
+#include "qr_png.h"
 #include "recovery.h"
 #include "secret_hash.h"
 
@@ -172,6 +173,37 @@ static void test_png(void)
         CHECK(memcmp(hdr + 12, "IHDR", 4) == 0);
         unsigned w = (unsigned)hdr[16] << 24 | hdr[17] << 16 | hdr[18] << 8 | hdr[19];
         CHECK(w % 4 == 0 && w >= (21 + 8) * 4);
+        /* Decoded by libpng: a square gray image of whole modules, the quiet zone light, the
+         * top-left finder pattern's dark 7x7 ring and its light inner ring where they belong,
+         * and the file private. */
+        png_image img = {.version = PNG_IMAGE_VERSION};
+        png_bytep px = NULL;
+        CHECK(png_image_begin_read_from_file(&img, path) != 0);
+        img.format = PNG_FORMAT_GRAY;
+        px = malloc(PNG_IMAGE_SIZE(img));
+        CHECK(px && png_image_finish_read(&img, NULL, px, 0, NULL) != 0);
+        CHECK_INT(img.width, w);
+        CHECK_INT(img.height, w);
+        if (px && img.width == w) {
+#define PX(mx, my) px[((my)*4 + 1) * w + (mx)*4 + 1] /* a module's pixel, 4 px/module */
+                unsigned mods = w / 4, wrong = 0;
+                for (unsigned i = 0; i < mods; i++)
+                        wrong += PX(i, 0) != 255 || PX(0, i) != 255 || PX(i, 3) != 255 ||
+                                 PX(mods - 1, i) != 255;
+                CHECK_INT(wrong, 0);
+                for (unsigned i = 0; i < 7; i++)
+                        wrong += PX(4 + i, 4) != 0 || PX(4, 4 + i) != 0 || PX(10, 4 + i) != 0 ||
+                                 PX(4 + i, 10) != 0;
+                for (unsigned i = 0; i < 5; i++)
+                        wrong += PX(5 + i, 5) != 255 || PX(5, 5 + i) != 255;
+                CHECK_INT(wrong, 0);
+                CHECK_INT(PX(7, 7), 0); /* the finder's dark centre */
+#undef PX
+        }
+        free(px);
+        png_image_free(&img);
+        struct stat st;
+        CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
         /* It carries the secret: never overwrite or follow an existing file. */
         CHECK_INT(su_qr_write_png(path, "x", 4), -EEXIST);
         unlink(path);

@@ -2,6 +2,7 @@
 """Security questions, recovery codes, the enrolment lifecycle and imports, against a real
 stepupd.  Root only (the PAM socket serves uid 0).  Usage: test_lifecycle.py BUILD_DIR"""
 import base64
+import json
 import os
 import re
 import shutil
@@ -355,6 +356,28 @@ def test_admin(d):
     r = d.ctl("list", "--json")
     check(r.returncode == 0 and '"user": "root"' in r.stdout and '"user": "nobody"' in r.stdout,
           "list shows users: %s" % r.stdout)
+    # Whatever stepupd's database holds, `list --json` is valid JSON: a user name with a quote,
+    # a backslash and a byte that is not UTF-8 (written into the database behind stepupd's
+    # back) reads back, the odd byte as its Latin-1 character.
+    odd = b'caf\xe9 "q" \\'
+    db = sqlite3.connect(d.db)
+    db.execute("INSERT INTO recovery(user, tag, hash, created_at) "
+               "VALUES (CAST(? AS TEXT), 'zzzz', 'x', 0)", (odd,))
+    db.commit()
+    db.close()
+    r = subprocess.run([STEPUPCTL, "--socket", d.pam, "list", "--json"], capture_output=True,
+                       timeout=30)
+    try:
+        users = {u["user"]: u for u in json.loads(r.stdout)}
+    except ValueError as e:
+        users = {}
+        check(False, "list --json is not valid JSON (%s): %r" % (e, r.stdout))
+    check(odd.decode("latin-1") in users and users[odd.decode("latin-1")]["recovery_unused"] == 1
+          and users["root"]["questions"] == 3, "odd user name in list --json: %r" % users)
+    db = sqlite3.connect(d.db)
+    db.execute("DELETE FROM recovery WHERE tag = 'zzzz'")
+    db.commit()
+    db.close()
     r = d.ctl("reset", "--user", "nobody", "--factor", "totp")
     check(r.returncode == 0 and status(d, "nobody").get("totp") == "none", "reset one factor")
     r = d.ctl("forget", "--user", "root")

@@ -95,6 +95,13 @@ json "sudoedit" "d['request']['command_is_sudoedit'] and d['request']['command']
 run "relative" 1 --user nobody-x --groups users --service sudo --command "bin/ls"
 has "a relative path is refused" "must be absolute" "$tmp/err"
 
+# Control characters, quotes, a backslash and a byte that is not UTF-8 in a field: the JSON
+# still parses (python3 json, strict), and the field reads back as it went in (the odd byte as
+# its Latin-1 character).
+run "control characters" 0 --user nobody-x --groups users --service sudo --json \
+        --command "$(printf '/usr/bin/apt \001up\tdate "x" \\ \033[1m\377')"
+json "control characters: valid JSON, exact field" "d['request']['command']=='/usr/bin/apt \\x01up\\tdate \"x\" \\\\ \\x1b[1m\\xff'"
+
 # 4. Groups from NSS, as stepupd: the caller's own primary group.
 run "nss groups" 0 --user "$me" --service sudo --json
 json "NSS groups of $me" "'$mygroup' in d['request']['groups'] and d['line']==4"
