@@ -13,7 +13,6 @@
 #include "qr_png.h"
 #include "prompt.h"
 #include "qr.h"
-#include "sockio.h"
 
 struct totp_opts {
         const char *user, *issuer, *algo, *png;
