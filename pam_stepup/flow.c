@@ -11,13 +11,12 @@
 #include <security/pam_modules.h>
 
 #include "names.h"
+#include "client.h"
 #include "proto.h"
-#include "sockio.h"
 #include "stepup.h"
 #include "sudo_args.h"
 
 #define GRANT_KEY "pam_stepup_granted"
-#define SU_MAX_ROUNDS 16
 #define SU_COMMAND_TEXT_MAX 4096 /* the COMMAND field's limit (common/codec.c) */
 
 static const char *item(pam_handle_t *pamh, int type)
@@ -149,46 +148,85 @@ static int put_context(pam_handle_t *pamh, struct su_msg *m, const char *user, i
         return r;
 }
 
-/* Asks for the answer with echo off; the answer is copied into the message and wiped. */
-static int ask(pam_handle_t *pamh, const char *prompt, struct su_msg *verify)
+struct ask_ctx {
+        pam_handle_t *pamh;
+        int flags;
+};
+
+/* The conversation's prompt: the rule's message, then the prompt through the application's
+ * PAM conversation; the answer is copied out and PAM's copy wiped. */
+static int ask(void *userdata, const char *note, const char *prompt, bool echo, char *answer,
+               size_t size)
 {
-        char *resp = NULL;
-        int pr = pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &resp, "%s", prompt);
-        if (pr == PAM_CONV_AGAIN)
-                return -EAGAIN;
-        if (pr != PAM_SUCCESS) {
-                if (resp) {
-                        explicit_bzero(resp, strlen(resp));
-                        free(resp);
-                }
-                return -EBADE;
-        }
-        if (!resp)
-                return -EBADE;
-        size_t len = strnlen(resp, SU_ANSWER_MAX + 1);
-        int r;
-        if (len == 0 || len > SU_ANSWER_MAX)
-                r = -EACCES; /* empty (gave up) or oversized: never sent */
+        struct ask_ctx *x = userdata;
+        /* PAM_SILENT (sudo always passes it) hides a PAM_TEXT_INFO: the rule's message then
+         * goes in front of the prompt, which is shown anyway. */
+        char both[1024 + 512 + 2];
+        if (note && *note && (x->flags & PAM_SILENT) &&
+            snprintf(both, sizeof(both), "%s\n%s", note, prompt) < (int)sizeof(both))
+                prompt = both;
         else
-                r = su_msg_put_str(verify, SU_T_ANSWER, resp) < 0 ? -EACCES : 0;
-        explicit_bzero(resp, strlen(resp));
-        free(resp);
+                say(x->pamh, x->flags, PAM_TEXT_INFO, note);
+        char *resp = NULL;
+        int pr = pam_prompt(x->pamh, echo ? PAM_PROMPT_ECHO_ON : PAM_PROMPT_ECHO_OFF, &resp, "%s",
+                            prompt);
+        int r = 0;
+        if (pr == PAM_CONV_AGAIN)
+                r = -EAGAIN;
+        else if (pr != PAM_SUCCESS || !resp)
+                r = -EBADE;
+        else if (resp[0] == '\0')
+                r = -ECANCELED; /* empty: gave up, never sent */
+        else if (strnlen(resp, size) >= size)
+                r = -E2BIG; /* oversized: never sent */
+        else
+                memcpy(answer, resp, strlen(resp) + 1);
+        if (resp) {
+                explicit_bzero(resp, strlen(resp));
+                free(resp);
+        }
         return r;
 }
 
-static int handle_final(pam_handle_t *pamh, int flags, const struct su_msg *rep, bool prompted)
+static int handle_final(pam_handle_t *pamh, int flags, const struct su_msg *rep)
 {
         switch (rep->type) {
         case SU_REP_ALLOW:
                 return 0;
         case SU_REP_DENY:
-        case SU_REP_ERROR:
+        case SU_REP_ERROR: /* ERROR too, e.g. "stepupd busy" (EBUSY): a refusal, not absence */
                 /* Shown even under PAM_SILENT: sudo passes it on every call, and a refusal
                  * without its reason (policy, lockout) leaves the user guessing. */
                 say(pamh, flags, PAM_ERROR_MSG, su_msg_str(rep, SU_T_MESSAGE));
                 return -EACCES;
         default:
+                return -ECOMM; /* OK to a DECIDE: nonsense, denied whatever the failmode */
+        }
+}
+
+/* Why the conversation ended without a reply -> the module's errno. */
+static int conversation_failed(pam_handle_t *pamh, int flags, const struct su_mod_args *a,
+                               const struct su_conv_result *res, int r)
+{
+        switch (res->end) {
+        case SU_CONV_NOT_RUNNING: /* the only case failmode=safe may allow */
+                pam_syslog(pamh, LOG_ERR, "cannot reach stepupd at %s: %s", a->socket,
+                           strerror(-r));
                 return -EHOSTDOWN;
+        case SU_CONV_PROMPT:
+                if (r == -EAGAIN || r == -EBADE)
+                        return r;
+                say(pamh, flags, PAM_ERROR_MSG, "step-up cancelled");
+                return -EACCES; /* closing the connection voided the challenge */
+        default:
+                pam_syslog(pamh, LOG_ERR, "stepupd did not answer properly: %s", strerror(-r));
+                if (res->rounds == 0)
+                        return -ECOMM;
+                /* After a challenge: the daemon closes a challenge left unanswered past
+                 * challenge_timeout. */
+                say(pamh, flags, PAM_ERROR_MSG,
+                    "step-up: the code came too late (challenge expired); try again");
+                return -EACCES;
         }
 }
 
@@ -206,8 +244,7 @@ int su_mod_run(pam_handle_t *pamh, int flags, const struct su_mod_args *a, int p
                 return -EACCES;
 
         struct su_msg *req = malloc(sizeof(*req)), *rep = malloc(sizeof(*rep));
-        int fd = -1, r;
-        bool prompted = false;
+        int r;
         if (!req || !rep) {
                 r = -ENOMEM;
                 goto out;
@@ -217,66 +254,21 @@ int su_mod_run(pam_handle_t *pamh, int flags, const struct su_mod_args *a, int p
         if (r < 0)
                 goto out;
 
-        fd = su_client_connect(a->socket, a->timeout_ms);
-        if (fd < 0) {
-                pam_syslog(pamh, LOG_ERR, "cannot reach stepupd at %s: %s", a->socket,
-                           strerror(-fd));
-                r = -EHOSTDOWN;
-                goto out;
-        }
-        r = su_client_call(fd, req, rep, a->timeout_ms);
+        struct ask_ctx x = {pamh, flags};
+        const struct su_conv conv = {
+            .socket = a->socket, .timeout_ms = a->timeout_ms, .prompt = ask, .userdata = &x};
+        struct su_conv_result res;
+        r = su_conversation(&conv, req, rep, &res);
         if (r < 0) {
-                pam_syslog(pamh, LOG_ERR, "stepupd did not answer: %s", strerror(-r));
-                r = -EHOSTDOWN;
+                r = conversation_failed(pamh, flags, a, &res, r);
                 goto out;
         }
         if (a->debug)
-                pam_syslog(pamh, LOG_DEBUG, "user %s: %s (%s)", user, su_msg_type_name(rep->type),
-                           su_msg_str(rep, SU_T_RULE) ? su_msg_str(rep, SU_T_RULE) : "-");
-        /* One round per factor (or question); bounded so a confused daemon cannot loop us. */
-        for (int round = 0; rep->type == SU_REP_CHALLENGE; round++) {
-                if (round >= SU_MAX_ROUNDS) {
-                        r = -EHOSTDOWN;
-                        goto out;
-                }
-                const char *id = su_msg_str(rep, SU_T_CHALLENGE);
-                const char *prompt = su_msg_str(rep, SU_T_PROMPT);
-                if (!id || !prompt) {
-                        r = -EHOSTDOWN;
-                        goto out;
-                }
-                /* PAM_SILENT (sudo always passes it) hides a PAM_TEXT_INFO: the rule's message
-                 * then goes in front of the prompt, which is shown anyway. */
-                const char *note = su_msg_str(rep, SU_T_MESSAGE);
-                char both[1024 + 512 + 2];
-                if (note && *note && (flags & PAM_SILENT) &&
-                    snprintf(both, sizeof(both), "%s\n%s", note, prompt) < (int)sizeof(both))
-                        prompt = both;
-                else
-                        say(pamh, flags, PAM_TEXT_INFO, note);
-                su_msg_init(req, SU_REQ_VERIFY);
-                r = su_msg_put_str(req, SU_T_CHALLENGE, id);
-                if (r >= 0)
-                        r = ask(pamh, prompt, req);
-                prompted = true;
-                if (r < 0) {
-                        if (r == -EACCES)
-                                say(pamh, flags, PAM_ERROR_MSG, "step-up cancelled");
-                        goto out; /* closing the connection voids the challenge */
-                }
-                r = su_client_call(fd, req, rep, a->timeout_ms);
-                if (r < 0) {
-                        /* After a challenge this is a refusal, never "daemon down": the daemon
-                         * closes a challenge left unanswered past challenge_timeout, and
-                         * failmode=safe must not turn a late answer into an allow. */
-                        pam_syslog(pamh, LOG_ERR, "stepupd did not answer: %s", strerror(-r));
-                        say(pamh, flags, PAM_ERROR_MSG,
-                            "step-up: the code came too late (challenge expired); try again");
-                        r = -EACCES;
-                        goto out;
-                }
-        }
-        r = handle_final(pamh, flags, rep, prompted);
+                pam_syslog(pamh, LOG_DEBUG, "user %s: %s (%s), %u challenge(s)", user,
+                           su_msg_type_name(rep->type),
+                           su_msg_str(rep, SU_T_RULE) ? su_msg_str(rep, SU_T_RULE) : "-",
+                           res.rounds);
+        r = handle_final(pamh, flags, rep);
         if (r == 0 && phase == SU_PHASE_AUTH) {
                 int *mark = malloc(sizeof(int));
                 if (!mark || pam_set_data(pamh, GRANT_KEY, mark, grant_cleanup) != PAM_SUCCESS) {
@@ -287,10 +279,11 @@ int su_mod_run(pam_handle_t *pamh, int flags, const struct su_mod_args *a, int p
         if (r == -EACCES)
                 pam_syslog(pamh, LOG_NOTICE, "step-up denied for %s: %s", user,
                            su_msg_str(rep, SU_T_MESSAGE) ? su_msg_str(rep, SU_T_MESSAGE)
-                                                         : "user gave up");
+                                                         : su_msg_type_name(rep->type));
+        if (r == -ECOMM)
+                pam_syslog(pamh, LOG_ERR, "stepupd answered %s: denied",
+                           su_msg_type_name(rep->type));
 out:
-        if (fd >= 0)
-                close(fd);
         if (req)
                 su_msg_wipe(req);
         if (rep)
@@ -306,15 +299,19 @@ int su_mod_to_pam(pam_handle_t *pamh, int r, const struct su_mod_args *a, int ph
         switch (r) {
         case 0:
                 return PAM_SUCCESS;
-        case -EHOSTDOWN:
+        case -EHOSTDOWN: /* stepupd is not running: the admin's failmode decides */
                 if (a->failmode == SU_MOD_SAFE) {
                         pam_syslog(pamh, LOG_CRIT,
-                                   "stepupd unavailable: ALLOWING without step-up "
+                                   "stepupd is not running: ALLOWING without step-up "
                                    "(failmode=safe)");
                         return PAM_SUCCESS;
                 }
                 pam_prompt(pamh, PAM_ERROR_MSG, NULL, "%s",
                            "step-up service unavailable: access denied");
+                return acct ? PAM_PERM_DENIED : PAM_AUTHINFO_UNAVAIL;
+        case -ECOMM: /* running but no proper answer (busy, slow, broken): never allowed */
+                pam_prompt(pamh, PAM_ERROR_MSG, NULL, "%s",
+                           "step-up service did not answer: access denied");
                 return acct ? PAM_PERM_DENIED : PAM_AUTHINFO_UNAVAIL;
         case -EAGAIN:
                 return PAM_INCOMPLETE;

@@ -17,8 +17,9 @@ int su_mod_parse_args(int argc, const char **argv, struct su_mod_args *a, const 
 
 /* Runs one step-up check for the given phase (SU_PHASE_AUTH / SU_PHASE_ACCOUNT).
  * Returns 0 when allowed, or a negative errno:
- *   -EACCES     denied (policy, wrong code, lockout, user gave up)
- *   -EHOSTDOWN  the daemon could not be reached or answered nonsense
+ *   -EACCES     denied (policy, wrong code, lockout, an ERROR reply, user gave up)
+ *   -EHOSTDOWN  stepupd is not running (no socket, or nobody listening): failmode decides
+ *   -ECOMM      stepupd did not answer properly (timeout, reset, nonsense): always denied
  *   -EAGAIN     the conversation asked to be called again (PAM_CONV_AGAIN)
  *   -EBADE      conversation failure
  *   -ENOENT     no user

@@ -1,6 +1,6 @@
 /* su_policy_load: PATH, then the *.conf files in DIR(PATH)/policy.d in strcmp order, as one policy.
- * Every file is read through safe_read; any refusal or parse error in any file refuses the whole
- * set, after every file has been looked at so the admin sees all problems at once. */
+ * Every file is read through common/safe_read.h; any refusal or parse error in any file refuses
+ * the whole set, after every file has been looked at so the admin sees all problems at once. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "safe_read.h"
 
 /* su_policy_load_replacing: one file of the set reads as this text instead of from disk. */
@@ -48,7 +49,8 @@ static int load_file(struct su_policy *p, int dirfd, const char *name, const cha
                 *errors += src.errors;
                 return r;
         }
-        r = safe_read_file(dirfd, name, owner, &text, &len, err, sizeof(err));
+        r = su_safe_read_at(dirfd, name, owner, POLICY_MAX_FILE_SIZE, 0, &text, &len, err,
+                            sizeof(err));
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
@@ -140,7 +142,7 @@ static int load_dropins(struct su_policy *p, const char *path, uid_t owner,
         memcpy(dirpath, path, dlen);
         strcpy(dirpath + dlen, "policy.d");
 
-        r = safe_open_dir(dirpath, owner, &dirfd, err, sizeof(err));
+        r = su_safe_open_dir(dirpath, owner, 0, &dirfd, err, sizeof(err));
         if (r == -ENOENT) {
                 free(dirpath);
                 return 0;

@@ -18,10 +18,9 @@
 #include "command.h"
 #include "config.h"
 #include "prompt.h"
+#include "client.h"
 #include "proto.h"
-#include "sockio.h"
 
-#define MAX_ROUNDS 16 /* factors and questions of one step-up */
 #define NEEDS_TERMINAL "this command needs step-up; run ssh with -t"
 
 struct opts {
@@ -95,21 +94,23 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         return optind == argc ? 0 : -EINVAL;
 }
 
-/* stepupd cannot be asked: refuse, or with --failmode safe run and say so loudly. */
-static bool unavailable(const struct opts *o, int err)
+/* stepupd is not running: refuse, or with --failmode safe run and say so loudly.  Only
+ * then: a daemon that is there but does not answer properly is refused whatever the
+ * failmode (a local user can make it slow or busy). */
+static bool not_running(const struct opts *o, int err)
 {
         if (o->safe) {
                 syslog(LOG_CRIT,
-                       "stepupd unavailable (%s): ALLOWING without step-up "
+                       "stepupd is not running (%s): ALLOWING without step-up "
                        "(failmode safe)",
                        strerror(-err));
                 fprintf(stderr,
-                        "stepup-ssh: step-up service unavailable (%s); running "
+                        "stepup-ssh: step-up service not running (%s); running "
                         "without step-up (failmode safe)\n",
                         strerror(-err));
                 return true;
         }
-        syslog(LOG_ERR, "stepupd unavailable: %s", strerror(-err));
+        syslog(LOG_ERR, "stepupd is not running: %s", strerror(-err));
         fprintf(stderr, "stepup-ssh: step-up service unavailable: access denied\n");
         return false;
 }
@@ -127,31 +128,13 @@ static void put_typed(struct su_msg *m, const char *typed)
         (void)su_msg_put_str(m, SU_T_SSH_COMMAND, buf);
 }
 
-/* One challenge round at the terminal: VERIFY on the same connection, reply into rep. */
-static int answer(const struct opts *o, int fd, struct su_msg *rep, struct su_msg *verify)
+/* The conversation's prompt: the person at the ssh terminal (only with a terminal). */
+static int ask(void *userdata, const char *note, const char *prompt, bool echo, char *answer,
+               size_t size)
 {
-        const char *id = su_msg_str(rep, SU_T_CHALLENGE);
-        const char *prompt = su_msg_str(rep, SU_T_PROMPT);
-        if (!id || !prompt)
-                return -EBADMSG;
-        char code[SU_ANSWER_MAX + 1];
-        int r = sshg_read_secret(su_msg_str(rep, SU_T_MESSAGE), prompt, code, sizeof(code));
-        if (r < 0)
-                return r;
-        su_msg_init(verify, SU_REQ_VERIFY);
-        r = su_msg_put_str(verify, SU_T_CHALLENGE, id);
-        if (r >= 0)
-                r = su_msg_put_str(verify, SU_T_ANSWER, code);
-        explicit_bzero(code, sizeof(code));
-        if (r < 0) {
-                su_msg_wipe(verify);
-                return -EINVAL;
-        }
-        r = su_client_call(fd, verify, rep, o->timeout_ms);
-        su_msg_wipe(verify);
-        /* After a challenge no answer is a refusal, never "stepupd down": stepupd closes a
-         * challenge left too long, and failmode safe must not turn that into an allow. */
-        return r < 0 ? -ETIME : 0;
+        if (!isatty(STDIN_FILENO))
+                return -ENOTTY;
+        return sshg_read_answer(note, prompt, echo, answer, size);
 }
 
 /* Asks stepupd; true when the command may run.  Every refusal is explained on stderr. */
@@ -159,7 +142,7 @@ static bool allowed(const struct opts *o, const char *command, const char *typed
 {
         struct su_msg *req = malloc(sizeof(*req)), *rep = malloc(sizeof(*rep));
         bool ok = false;
-        int fd = -1, r;
+        int r;
         if (!req || !rep) {
                 fprintf(stderr, "stepup-ssh: out of memory\n");
                 goto out;
@@ -171,43 +154,23 @@ static bool allowed(const struct opts *o, const char *command, const char *typed
         }
         if (typed)
                 put_typed(req, typed);
-        fd = su_client_connect(o->socket, o->timeout_ms);
-        if (fd < 0) {
-                ok = unavailable(o, fd);
-                goto out;
-        }
-        r = su_client_call(fd, req, rep, o->timeout_ms);
-        if (r < 0) {
-                ok = unavailable(o, r);
-                goto out;
-        }
-        for (int round = 0; rep->type == SU_REP_CHALLENGE; round++) {
-                if (round >= MAX_ROUNDS) {
-                        fprintf(stderr, "stepup-ssh: too many step-up rounds\n");
-                        goto out;
-                }
-                if (!isatty(STDIN_FILENO)) {
-                        fprintf(stderr, "stepup-ssh: " NEEDS_TERMINAL "\n");
-                        goto out; /* closing the connection voids the challenge */
-                }
-                r = answer(o, fd, rep, req);
-                if (r == -ENOTTY) {
-                        fprintf(stderr, "stepup-ssh: " NEEDS_TERMINAL "\n");
-                        goto out;
-                }
-                if (r == -ECANCELED || r == -E2BIG) {
-                        fprintf(stderr, "stepup-ssh: step-up cancelled\n");
-                        goto out;
-                }
-                if (r < 0) {
-                        fprintf(stderr, "stepup-ssh: %s\n",
-                                r == -ETIME ? "the code came too late (challenge expired); "
-                                              "try again"
-                                            : "stepupd sent a malformed challenge");
-                        goto out;
-                }
-        }
-        if (rep->type == SU_REP_ALLOW) {
+        const struct su_conv conv = {
+            .socket = o->socket, .timeout_ms = o->timeout_ms, .prompt = ask};
+        struct su_conv_result res;
+        r = su_conversation(&conv, req, rep, &res);
+        if (r < 0 && res.end == SU_CONV_NOT_RUNNING) {
+                ok = not_running(o, r);
+        } else if (r < 0 && res.end == SU_CONV_PROMPT) {
+                fprintf(stderr, "stepup-ssh: %s\n",
+                        r == -ENOTTY ? NEEDS_TERMINAL : "step-up cancelled");
+        } else if (r < 0) {
+                /* there but no proper answer (slow, busy, broken): refused in every failmode;
+                 * after a challenge stepupd closes one left unanswered too long */
+                syslog(LOG_ERR, "stepupd did not answer properly: %s", strerror(-r));
+                fprintf(stderr, "stepup-ssh: %s\n",
+                        res.rounds ? "the code came too late (challenge expired); try again"
+                                   : "step-up service did not answer: access denied");
+        } else if (rep->type == SU_REP_ALLOW) {
                 ok = true;
         } else {
                 const char *msg = su_msg_str(rep, SU_T_MESSAGE);
@@ -217,8 +180,6 @@ static bool allowed(const struct opts *o, const char *command, const char *typed
                                                    : "unexpected answer from stepupd");
         }
 out:
-        if (fd >= 0)
-                close(fd);
         if (req)
                 su_msg_wipe(req);
         if (rep)

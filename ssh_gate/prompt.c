@@ -38,7 +38,7 @@ static void say(int fd, const char *s)
         }
 }
 
-int sshg_read_secret(const char *note, const char *prompt, char *buf, size_t size)
+int sshg_read_answer(const char *note, const char *prompt, bool echo, char *buf, size_t size)
 {
         int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (fd < 0)
@@ -60,7 +60,8 @@ int sshg_read_secret(const char *note, const char *prompt, char *buf, size_t siz
         sigaction(SIGTSTP, &ign, &stop_saved);
 
         struct termios quiet = old;
-        quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+        if (!echo)
+                quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
         quiet.c_lflag |= ICANON;
         tcsetattr(fd, TCSAFLUSH, &quiet);
         if (note && *note) {
@@ -90,7 +91,8 @@ int sshg_read_secret(const char *note, const char *prompt, char *buf, size_t siz
         }
         buf[n] = 0;
         tcsetattr(fd, TCSAFLUSH, &old);
-        say(fd, "\n");
+        if (!echo)
+                say(fd, "\n"); /* the typed newline was not shown */
         restore_fd = -1;
         for (size_t i = 0; i < NSIG_FATAL; i++)
                 sigaction(fatal_signals[i], &saved[i], NULL);

@@ -1,9 +1,10 @@
 /* Asking the person at the ssh terminal for a code. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 
-/* Shows note (may be NULL) and prompt on /dev/tty, reads one line with echo off into buf
- * and puts the terminal back, also when a signal ends the program meanwhile.
+/* Shows note (may be NULL) and prompt on /dev/tty, reads one line into buf, with echo off
+ * unless echo, and puts the terminal back, also when a signal ends the program meanwhile.
  * Returns 0; -ENOTTY without a terminal; -ECANCELED for end of input or an empty line;
  * -E2BIG for a line that does not fit (nothing of it is kept). */
-int sshg_read_secret(const char *note, const char *prompt, char *buf, size_t size);
+int sshg_read_answer(const char *note, const char *prompt, bool echo, char *buf, size_t size);

@@ -1,3 +1,4 @@
+/* stepupctl's side of the conversation with stepupd (common/client.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -6,30 +7,52 @@
 
 #include <jansson.h>
 
+#include "client.h"
 #include "ctl.h"
 #include "prompt.h"
-#include "sockio.h"
 
-int ctl_connect(const struct ctl *c)
+/* The conversation's prompt, at the terminal (echo off unless stepupd says it may echo). */
+static int ask(void *userdata, const char *note, const char *prompt, bool echo, char *answer,
+               size_t size)
+{
+        if (note)
+                fprintf(stderr, "%s\n", note);
+        if (!echo)
+                return ctl_read_secret(prompt, answer, size) < 0 ? -ECANCELED : 0;
+        fputs(prompt, stderr);
+        fflush(stderr);
+        return ctl_read_line(answer, size) < 0 ? -ECANCELED : 0;
+}
+
+static int call(const struct ctl *c, const struct su_msg *req, struct su_msg *rep, bool gated)
 {
         const char *path = geteuid() == 0 ? c->socket : c->user_socket;
-        int fd = su_client_connect(path, c->timeout_ms);
-        if (fd < 0)
-                fprintf(stderr, "stepupctl: cannot connect to stepupd at %s: %s\n", path,
-                        strerror(-fd));
-        return fd;
+        const struct su_conv conv = {.socket = path,
+                                     .timeout_ms = c->timeout_ms,
+                                     .prompt = gated ? ask : NULL,
+                                     .repeat_after_proof = gated};
+        struct su_conv_result res;
+        int r = su_conversation(&conv, req, rep, &res);
+        if (r >= 0)
+                return r;
+        if (res.end == SU_CONV_NOT_RUNNING)
+                fprintf(stderr, "stepupctl: stepupd is not running (%s: %s)\n", path, strerror(-r));
+        else if (res.end == SU_CONV_PROMPT)
+                fprintf(stderr, "stepupctl: cancelled\n");
+        else
+                fprintf(stderr, "stepupctl: no valid answer from stepupd at %s: %s\n", path,
+                        strerror(-r));
+        return r;
 }
 
 int ctl_call(const struct ctl *c, const struct su_msg *req, struct su_msg *rep)
 {
-        int fd = ctl_connect(c);
-        if (fd < 0)
-                return fd;
-        int r = su_client_call(fd, req, rep, c->timeout_ms);
-        close(fd);
-        if (r < 0)
-                fprintf(stderr, "stepupctl: no valid answer from stepupd: %s\n", strerror(-r));
-        return r;
+        return call(c, req, rep, false);
+}
+
+int ctl_call_gated(const struct ctl *c, const struct su_msg *req, struct su_msg *rep)
+{
+        return call(c, req, rep, true);
 }
 
 int ctl_report(const struct su_msg *rep)
@@ -45,47 +68,6 @@ int ctl_report(const struct su_msg *rep)
         if (body)
                 fputs(body, stderr);
         return 1;
-}
-
-int ctl_call_gated(const struct ctl *c, const struct su_msg *req, struct su_msg *rep)
-{
-        int fd = ctl_connect(c);
-        if (fd < 0)
-                return fd;
-        int r = su_client_call(fd, req, rep, c->timeout_ms);
-        /* A CHALLENGE here is stepupd asking for a fresh proof before changing factors. */
-        for (int round = 0; r >= 0 && rep->type == SU_REP_CHALLENGE && round < 16; round++) {
-                const char *id = su_msg_str(rep, SU_T_CHALLENGE);
-                const char *prompt = su_msg_str(rep, SU_T_PROMPT);
-                const char *note = su_msg_str(rep, SU_T_MESSAGE);
-                if (!id || !prompt) {
-                        r = -EBADMSG;
-                        break;
-                }
-                if (note)
-                        fprintf(stderr, "%s\n", note);
-                struct su_msg v;
-                char answer[SU_ANSWER_MAX + 2];
-                su_msg_init(&v, SU_REQ_VERIFY);
-                su_msg_put_str(&v, SU_T_CHALLENGE, id);
-                if (ctl_read_secret(prompt, answer, sizeof(answer)) < 0 ||
-                    su_msg_put_str(&v, SU_T_ANSWER, answer) < 0) {
-                        explicit_bzero(answer, sizeof(answer));
-                        r = -ECANCELED;
-                        break;
-                }
-                explicit_bzero(answer, sizeof(answer));
-                r = su_client_call(fd, &v, rep, c->timeout_ms);
-                su_msg_wipe(&v);
-                if (r >= 0 && rep->type == SU_REP_ALLOW)
-                        r = su_client_call(fd, req, rep, c->timeout_ms); /* proven: ask again */
-        }
-        close(fd);
-        if (r == -ECANCELED)
-                fprintf(stderr, "stepupctl: cancelled\n");
-        else if (r < 0)
-                fprintf(stderr, "stepupctl: no valid answer from stepupd: %s\n", strerror(-r));
-        return r;
 }
 
 const char *ctl_opt_user(int argc, char **argv)
@@ -114,13 +96,5 @@ int ctl_reply_data(const struct su_msg *rep, json_t **ret)
                 return -EBADMSG;
         }
         *ret = o;
-        return 0;
-}
-
-int ctl_print_json(json_t *o)
-{
-        if (json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) < 0)
-                return -EIO;
-        putchar('\n');
         return 0;
 }

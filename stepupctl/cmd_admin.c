@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "ctl.h"
+#include "json_out.h"
 
 struct admin_opts {
         const char *user, *factor;
@@ -100,7 +101,7 @@ int cmd_list(const struct ctl *c, int argc, char **argv)
         json_t *users = json_object_get(data, "users"), *u;
         size_t i;
         if (o.json) {
-                ctl_print_json(users);
+                ctl_json_print(json_incref(users), true);
         } else {
                 /* Columns: the factors stepupd reports (its factor table), then failures. */
                 json_t *first = json_array_get(users, 0);

@@ -10,10 +10,9 @@
 
 #include "ctl.h"
 #include "otpauth.h"
-#include "png.h"
+#include "qr_png.h"
 #include "prompt.h"
 #include "qr.h"
-#include "sockio.h"
 
 struct totp_opts {
         const char *user, *issuer, *algo, *png;

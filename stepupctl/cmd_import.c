@@ -1,15 +1,14 @@
 /* stepupctl import google-authenticator --user U FILE | import oath FILE (root). */
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ctl.h"
 #include "import.h"
-#include "safe_open.h"
 
 static int apply(const struct ctl *c, const struct su_import_totp *t)
 {
@@ -45,28 +44,30 @@ static int apply(const struct ctl *c, const struct su_import_totp *t)
         return 0;
 }
 
-/* Secret files are read whole, refusing symlinks; any owner (users own their GA files). */
-static int read_file(const char *path, char **text, size_t *len)
+/* The file must belong to whom it speaks for: a pam_oath usersfile names any user, root
+ * among them, so root's; a google-authenticator file is its user's (or root's). */
+static int read_file(const char *path, const char *ga_user, char **text, size_t *len)
 {
-        struct stat st;
-        if (lstat(path, &st) < 0) {
-                fprintf(stderr, "stepupctl: %s: %s\n", path, strerror(errno));
-                return -errno;
+        char err[600];
+        uid_t owner = 0;
+        if (ga_user) {
+                struct passwd *pw = getpwnam(ga_user);
+                if (!pw) {
+                        fprintf(stderr, "stepupctl: no such user: %s\n", ga_user);
+                        return -ENOENT;
+                }
+                owner = pw->pw_uid;
         }
-        int r = su_read_file_safely(path, st.st_uid, 1024 * 1024, text, len);
-        if (r == -EPERM)
-                fprintf(stderr, "stepupctl: %s: group- or world-writable: refusing to trust it\n",
-                        path);
-        else if (r < 0)
-                fprintf(stderr, "stepupctl: %s: %s\n", path, strerror(-r));
+        int r = su_import_read(path, owner, ga_user != NULL, text, len, err, sizeof(err));
+        if (r < 0)
+                fprintf(stderr, "stepupctl: %s\nnothing was imported\n", err);
         return r;
 }
 
 int cmd_import(const struct ctl *c, int argc, char **argv)
 {
-        static const struct option opts[] = {{"user", required_argument, NULL, 'u'},
-                                             {"dry-run", no_argument, NULL, 'n'},
-                                             {}};
+        static const struct option opts[] = {
+            {"user", required_argument, NULL, 'u'}, {"dry-run", no_argument, NULL, 'n'}, {}};
         const char *kind = argc >= 2 ? argv[1] : "";
         const char *user = NULL;
         bool dry = false;
@@ -96,12 +97,12 @@ int cmd_import(const struct ctl *c, int argc, char **argv)
         }
         char *text;
         size_t len;
-        if (read_file(file, &text, &len) < 0)
+        if (read_file(file, ga ? user : NULL, &text, &len) < 0)
                 return 1;
         char err[512];
         size_t n = 0;
         struct su_import_totp *t = calloc(ga ? 1 : SU_IMPORT_USERS_MAX, sizeof(*t));
-        int r = !t ? -ENOMEM
+        int r = !t   ? -ENOMEM
                 : ga ? su_import_ga_parse(file, text, len, t, err, sizeof(err))
                      : su_import_oath_parse(file, text, len, t, SU_IMPORT_USERS_MAX, &n, err,
                                             sizeof(err));
@@ -124,8 +125,9 @@ int cmd_import(const struct ctl *c, int argc, char **argv)
                        t[i].user, t[i].digits, t[i].period, t[i].window, t[i].nscratch,
                        t[i].notes[0] ? "; note: " : "", t[i].notes);
                 if (!dry && apply(c, &t[i]) < 0) {
-                        fprintf(stderr, "stepupctl: import of %s failed; users before it in "
-                                        "the file were imported\n",
+                        fprintf(stderr,
+                                "stepupctl: import of %s failed; users before it in "
+                                "the file were imported\n",
                                 t[i].user);
                         rc = 1;
                 }

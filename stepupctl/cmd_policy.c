@@ -6,7 +6,6 @@
 
 #include "config.h"
 #include "policy_cmd.h"
-#include "sockio.h"
 
 void policy_print_diags(const struct su_diags *d)
 {
@@ -40,23 +39,13 @@ static int policy_check(const char *path)
 
 int policy_reload(const struct ctl *c)
 {
-        const char *path = geteuid() == 0 ? c->socket : c->user_socket;
         struct su_msg req, rep;
-        int fd, r;
+        int r;
 
-        fd = su_client_connect(path, c->timeout_ms);
-        if (fd < 0) {
-                fprintf(stderr, "stepupctl: cannot connect to stepupd at %s: %s\n", path,
-                        strerror(-fd));
-                return fd;
-        }
         su_msg_init(&req, SU_REQ_RELOAD);
-        r = su_client_call(fd, &req, &rep, c->timeout_ms);
-        close(fd);
-        if (r < 0) {
-                fprintf(stderr, "stepupctl: no valid answer from stepupd: %s\n", strerror(-r));
+        r = ctl_call(c, &req, &rep);
+        if (r < 0)
                 return r;
-        }
         if (rep.type != SU_REP_OK)
                 return ctl_report(&rep); /* the message and the diagnostics */
         const char *body = su_msg_str(&rep, SU_T_BODY);

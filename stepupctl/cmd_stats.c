@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "ctl.h"
+#include "json_out.h"
 
 #define NDEC 3
 #define NOUT 5
@@ -230,8 +231,93 @@ static void print_table(const struct stats *s)
         }
 }
 
-/* Names are restricted by stepupd to [A-Za-z0-9._@+-()]; escaped anyway. */
-/* Prometheus label values: quoted, with \\ and " escaped (names are plain by then). */
+static json_t *outcomes(const struct row *r)
+{
+        json_t *o = json_object();
+        for (int k = 0; o && k < NOUT; k++)
+                if (json_object_set_new(o, out_names[k], json_integer((json_int_t)r->out[k])) < 0)
+                        return json_decref(o), NULL;
+        if (o && json_object_set_new(o, "success_rate", ctl_json_real(success_rate(r->out), 4)) < 0)
+                return json_decref(o), NULL;
+        return o;
+}
+
+/* Every value goes through jansson; NULL (out of memory) anywhere makes the whole NULL. */
+static json_t *stats_json(const struct stats *s)
+{
+        unsigned long long total = s->dec[0] + s->dec[1] + s->dec[2];
+        json_t *dec = json_object(), *shares = json_object(), *ver = json_object();
+        json_t *svc = json_object(), *lat = json_object();
+        bool oom = !dec || !shares || !ver || !svc || !lat;
+#define SET(o, k, v) (oom |= json_object_set_new(o, k, v) < 0)
+#define NUM(x) json_integer((json_int_t)(x))
+        for (int i = 0; !oom && i < NDEC; i++) {
+                SET(dec, dec_names[i], NUM(s->dec[i]));
+                SET(shares, dec_names[i], ctl_json_real(ratio(s->dec[i], total), 4));
+        }
+        if (!oom)
+                SET(dec, "total", NUM(total));
+        struct row t;
+        sum_row(s->factors, s->nfactors, &t);
+        for (size_t i = 0; !oom && i < s->nfactors; i++) {
+                json_t *name = ctl_json_text(s->factors[i].name);
+                oom |= !name || json_object_set_new(ver, json_string_value(name),
+                                                    outcomes(&s->factors[i])) < 0;
+                json_decref(name);
+        }
+        if (!oom)
+                SET(ver, "total", outcomes(&t));
+        for (size_t i = 0; !oom && i < s->nservices; i++) {
+                const struct row *r = &s->services[i];
+                json_t *row = json_object(), *name = ctl_json_text(r->name);
+                oom |= !row || !name;
+                for (int k = 0; !oom && k < NDEC; k++)
+                        SET(row, dec_names[k], NUM(r->dec[k]));
+                for (int k = 0; !oom && k < NOUT; k++)
+                        SET(row, out_names[k], NUM(r->out[k]));
+                if (!oom && json_object_set_new(svc, json_string_value(name), row) < 0)
+                        oom = true;
+                else if (oom)
+                        json_decref(row);
+                json_decref(name);
+        }
+        for (int i = 0; !oom && i < 2; i++) {
+                const struct hist *h = &s->h[i];
+                json_t *buckets = json_array();
+                for (size_t b = 0; buckets && b < NBUCKETS; b++)
+                        if (json_array_append_new(buckets,
+                                                  json_pack("{s:I, s:I}", "le_us",
+                                                            (json_int_t)s->bounds_us[b], "count",
+                                                            (json_int_t)h->le[b])) < 0) {
+                                json_decref(buckets);
+                                buckets = NULL;
+                        }
+                json_t *mean =
+                    ctl_json_real(h->count ? (double)h->sum_us / (double)h->count : -1, 1);
+                SET(lat, hist_names[i],
+                    json_pack("{s:I, s:I, s:o, s:o, s:o, s:o}", "count", (json_int_t)h->count,
+                              "sum_us", (json_int_t)h->sum_us, "mean_us", mean, "p50_us",
+                              ctl_json_real(quantile(s, h, 0.5), 1), "p99_us",
+                              ctl_json_real(quantile(s, h, 0.99), 1), "buckets", buckets));
+        }
+        if (oom) {
+                json_decref(dec);
+                json_decref(shares);
+                json_decref(ver);
+                json_decref(svc);
+                json_decref(lat);
+                return NULL;
+        }
+        return json_pack("{s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o}", "uptime_seconds",
+                         (json_int_t)s->uptime, "start_time", (json_int_t)s->start_time, "lockouts",
+                         (json_int_t)s->lockouts, "decisions", dec, "decision_shares", shares,
+                         "verifications", ver, "services", svc, "latency", lat);
+#undef SET
+#undef NUM
+}
+
+/* A Prometheus label value (text format 0.0.4: \\, \" and \n escaped).  Names are
+ * restricted by stepupd to [A-Za-z0-9._@+-()]; escaped anyway. */
 static void quoted(const char *v)
 {
         putchar('"');
@@ -241,80 +327,6 @@ static void quoted(const char *v)
                 putchar(*v);
         }
         putchar('"');
-}
-
-static json_t *real(double v, int prec)
-{
-        if (v < 0)
-                return json_null();
-        double scale = 1;
-        for (int i = 0; i < prec; i++)
-                scale *= 10;
-        return json_real((double)(long long)(v * scale + 0.5) / scale);
-}
-
-static json_t *outcomes_json(const struct row *r)
-{
-        json_t *o = json_object();
-        for (int k = 0; k < NOUT; k++)
-                json_object_set_new(o, out_names[k], json_integer((json_int_t)r->out[k]));
-        json_object_set_new(o, "success_rate", real(success_rate(r->out), 4));
-        return o;
-}
-
-static int print_json(const struct stats *s)
-{
-        unsigned long long total = s->dec[0] + s->dec[1] + s->dec[2];
-        json_t *o = json_object(), *dec = json_object(), *shares = json_object(),
-               *ver = json_object(), *svc = json_object(), *lat = json_object();
-        json_object_set_new(o, "uptime_seconds", json_integer((json_int_t)s->uptime));
-        json_object_set_new(o, "start_time", json_integer((json_int_t)s->start_time));
-        json_object_set_new(o, "lockouts", json_integer((json_int_t)s->lockouts));
-        for (int i = 0; i < NDEC; i++) {
-                json_object_set_new(dec, dec_names[i], json_integer((json_int_t)s->dec[i]));
-                json_object_set_new(shares, dec_names[i], real(ratio(s->dec[i], total), 4));
-        }
-        json_object_set_new(dec, "total", json_integer((json_int_t)total));
-        json_object_set_new(o, "decisions", dec);
-        json_object_set_new(o, "decision_shares", shares);
-        struct row t;
-        sum_row(s->factors, s->nfactors, &t);
-        for (size_t i = 0; i < s->nfactors; i++)
-                json_object_set_new(ver, s->factors[i].name, outcomes_json(&s->factors[i]));
-        json_object_set_new(ver, "total", outcomes_json(&t));
-        json_object_set_new(o, "verifications", ver);
-        for (size_t i = 0; i < s->nservices; i++) {
-                const struct row *r = &s->services[i];
-                json_t *one = json_object();
-                for (int k = 0; k < NDEC; k++)
-                        json_object_set_new(one, dec_names[k], json_integer((json_int_t)r->dec[k]));
-                for (int k = 0; k < NOUT; k++)
-                        json_object_set_new(one, out_names[k], json_integer((json_int_t)r->out[k]));
-                json_object_set_new(svc, r->name, one);
-        }
-        json_object_set_new(o, "services", svc);
-        for (int i = 0; i < 2; i++) {
-                const struct hist *h = &s->h[i];
-                json_t *one = json_object(), *buckets = json_array();
-                json_object_set_new(one, "count", json_integer((json_int_t)h->count));
-                json_object_set_new(one, "sum_us", json_integer((json_int_t)h->sum_us));
-                json_object_set_new(one, "mean_us",
-                                    real(h->count ? (double)h->sum_us / (double)h->count : -1, 1));
-                json_object_set_new(one, "p50_us", real(quantile(s, h, 0.5), 1));
-                json_object_set_new(one, "p99_us", real(quantile(s, h, 0.99), 1));
-                for (size_t b = 0; b < NBUCKETS; b++) {
-                        json_t *bk = json_object();
-                        json_object_set_new(bk, "le_us", json_integer((json_int_t)s->bounds_us[b]));
-                        json_object_set_new(bk, "count", json_integer((json_int_t)h->le[b]));
-                        json_array_append_new(buckets, bk);
-                }
-                json_object_set_new(one, "buckets", buckets);
-                json_object_set_new(lat, hist_names[i], one);
-        }
-        json_object_set_new(o, "latency", lat);
-        int r = ctl_print_json(o);
-        json_decref(o);
-        return r;
 }
 
 /* Microseconds as seconds, without trailing zeros: 50 -> 0.00005, 2500000 -> 2.5. */
@@ -423,8 +435,10 @@ int cmd_stats(const struct ctl *c, int argc, char **argv)
         if (prom)
                 print_prometheus(&s);
         else if (json)
-                return print_json(&s) < 0 ? 1 : 0;
+                r = ctl_json_print(stats_json(&s), true);
         else
                 print_table(&s);
+        if (r < 0)
+                return 1;
         return fflush(stdout) == 0 ? 0 : 1;
 }

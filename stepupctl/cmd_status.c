@@ -1,4 +1,5 @@
 /* stepupctl status / revoke / unlock. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include <jansson.h>
 
 #include "ctl.h"
+#include "json_out.h"
 
 static bool want_json(int argc, char **argv)
 {
@@ -73,13 +75,11 @@ int cmd_status(const struct ctl *c, int argc, char **argv)
                 fprintf(stderr, "stepupctl: stepupd sent no usable status\n");
                 return 1;
         }
-        int r = 0;
         if (want_json(argc, argv) || c->json)
-                r = ctl_print_json(o);
-        else
-                print_status(o);
+                return ctl_json_print(o, true) < 0 ? 1 : 0;
+        print_status(o);
         json_decref(o);
-        return r < 0 ? 1 : 0;
+        return 0;
 }
 
 int cmd_revoke(const struct ctl *c, int argc, char **argv)

@@ -13,18 +13,15 @@ struct ctl {
         int timeout_ms;
 };
 
-/* Connects to the right socket for this caller and sends req, filling rep.
- * Prints an error and returns negative errno on failure. */
+/* One conversation (common/client.h) on the right socket for this caller: sends req, fills
+ * rep with the final reply.  Prints why and returns negative errno on failure ("stepupd is
+ * not running" apart from every other failure).  A CHALLENGE is an unexpected reply. */
 int ctl_call(const struct ctl *c, const struct su_msg *req, struct su_msg *rep);
 /* Like ctl_call, but answers a CHALLENGE (stepupd wants a fresh proof with an existing
  * factor before an enrolment change) at the terminal and then repeats the request. */
 int ctl_call_gated(const struct ctl *c, const struct su_msg *req, struct su_msg *rep);
-/* Connects once and keeps the fd, for two-step exchanges. */
-int ctl_connect(const struct ctl *c);
 /* The JSON document of an OK reply (STATUS, LIST, STATS...): -EBADMSG without one. */
 int ctl_reply_data(const struct su_msg *rep, json_t **ret);
-/* Prints a JSON value (jansson: every string escaped as JSON needs). */
-int ctl_print_json(json_t *o);
 /* The --user NAME of a sub-command's arguments (also accepts --json), or NULL. */
 const char *ctl_opt_user(int argc, char **argv);
 /* Prints an ERROR/DENY reply's text; returns 1 (the exit code) for non-OK replies. */

@@ -19,7 +19,7 @@
 #include "config.h"
 #include "names.h"
 #include "policy_cmd.h"
-#include "safe_open.h"
+#include "safe_read.h"
 
 #define EDIT_MAX_SIZE (1u << 20) /* the policy library's per-file limit */
 
@@ -63,10 +63,11 @@ static int resolve_target(const char *path, struct edit *e)
         return 0;
 }
 
-/* Root's files only, as stepupd reads them: no symbolic link, owner root, not g/o writable. */
-static int read_policy_file(const char *path, char **ret, size_t *len)
+/* Root's files only, as stepupd reads them: no symbolic link, owner root, not g/o writable.
+ * On failure why says what is wrong. */
+static int read_policy_file(const char *path, char **ret, size_t *len, char *why, size_t whysize)
 {
-        return su_read_file_safely(path, 0, EDIT_MAX_SIZE, ret, len);
+        return su_safe_read(path, 0, EDIT_MAX_SIZE, 0, ret, len, why, whysize);
 }
 
 static int write_copy(const char *path, const char *text, size_t len)
@@ -239,7 +240,8 @@ static bool target_unchanged(const struct edit *e)
 {
         char *now = NULL;
         size_t len = 0;
-        int r = read_policy_file(e->target, &now, &len);
+        char why[160];
+        int r = read_policy_file(e->target, &now, &len, why, sizeof(why));
         bool same = r == -ENOENT ? !e->orig_exists
                     : r == 0
                         ? e->orig_exists && len == e->orig_len && memcmp(now, e->orig, len) == 0
@@ -261,10 +263,10 @@ static int edit_loop(struct edit *e)
                 }
                 free(e->text);
                 e->text = NULL;
-                r = read_policy_file(e->copy, &e->text, &e->len);
+                char why[160];
+                r = read_policy_file(e->copy, &e->text, &e->len, why, sizeof(why));
                 if (r < 0) {
-                        fprintf(stderr, "stepupctl: cannot read back %s: %s\n", e->copy,
-                                r == -EPERM ? "no longer a private file of root" : strerror(-r));
+                        fprintf(stderr, "stepupctl: cannot read back %s: %s\n", e->copy, why);
                         return -1;
                 }
                 if (e->len == e->orig_len && memcmp(e->text, e->orig ? e->orig : "", e->len) == 0) {
@@ -320,14 +322,11 @@ int policy_edit(const struct ctl *c, int argc, char **argv)
                 fprintf(stderr, "stepupctl: cannot edit %s: %s\n", file, strerror(-r));
                 return 1;
         }
-        r = read_policy_file(e.target, &e.orig, &e.orig_len);
+        r = read_policy_file(e.target, &e.orig, &e.orig_len, err, sizeof(err));
         if (r == -ENOENT) {
                 printf("%s does not exist: starting a new file\n", e.target);
         } else if (r < 0) {
-                fprintf(stderr, "stepupctl: refusing to edit %s: %s\n", e.target,
-                        r == -EPERM   ? "not owned by root, or group/world writable"
-                        : r == -ELOOP ? "a symbolic link"
-                                      : strerror(-r));
+                fprintf(stderr, "stepupctl: refusing to edit %s: %s\n", e.target, err);
                 return 1;
         }
         e.orig_exists = r == 0;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "json_out.h"
 #include "names.h"
 #include "policy_cmd.h"
 
@@ -347,122 +348,71 @@ static void format_factors(const struct su_decision *d, char *buf, size_t size)
         }
 }
 
-static bool valid_utf8(const unsigned char *s)
+static json_t *json_list(const char *const *v, size_t n)
 {
-        while (*s) {
-                size_t n = *s < 0x80             ? 0
-                           : (*s & 0xe0) == 0xc0 ? 1
-                           : (*s & 0xf0) == 0xe0 ? 2
-                           : (*s & 0xf8) == 0xf0 ? 3
-                                                 : 9;
-                if (n == 9 || (n == 1 && *s < 0xc2))
-                        return false;
-                s++;
-                for (size_t i = 0; i < n; i++, s++)
-                        if ((*s & 0xc0) != 0x80)
-                                return false;
-        }
-        return true;
+        json_t *a = json_array();
+        for (size_t i = 0; a && i < n; i++)
+                if (json_array_append_new(a, ctl_json_text(v[i])) < 0) {
+                        json_decref(a);
+                        a = NULL;
+                }
+        return a;
 }
 
-/* A JSON string (or null); bytes of invalid UTF-8 are written as \u00XX. */
-static void json_str(const char *s)
+static json_t *json_explain(const struct su_explain *ex)
 {
-        if (!s) {
-                fputs("null", stdout);
-                return;
-        }
-        bool utf8 = valid_utf8((const unsigned char *)s);
-        putchar('"');
-        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-                if (*p == '"' || *p == '\\')
-                        printf("\\%c", *p);
-                else if (*p == '\n')
-                        fputs("\\n", stdout);
-                else if (*p < 0x20 || *p == 0x7f || (*p >= 0x80 && !utf8))
-                        printf("\\u%04x", *p);
-                else
-                        putchar(*p);
-        }
-        putchar('"');
+        json_t *a = json_array();
+        for (size_t i = 0; a && i < ex->n; i++)
+                if (json_array_append_new(
+                        a, json_pack("{s:o, s:i, s:b, s:o}", "file", ctl_json_text(ex->v[i].file),
+                                     "line", (int)ex->v[i].line, "matched", ex->v[i].matched, "why",
+                                     ctl_json_text(ex->v[i].why))) < 0) {
+                        json_decref(a);
+                        a = NULL;
+                }
+        return a;
 }
 
-static void json_list(const char *const *v, size_t n)
-{
-        putchar('[');
-        for (size_t i = 0; i < n; i++) {
-                if (i)
-                        fputs(", ", stdout);
-                json_str(v[i]);
-        }
-        putchar(']');
-}
-
-static void print_json(const char *file, const struct su_request *q, const struct su_command *cmd,
-                       const struct su_decision *d, const struct su_explain *ex)
+static int print_json(const char *file, const struct su_request *q, const struct su_command *cmd,
+                      const struct su_decision *d, const struct su_explain *ex)
 {
         char rule[PATH_MAX + 32], factors[256];
         bool req = d->action == SU_ACTION_REQUIRE;
 
         snprintf(rule, sizeof(rule), "%s:%u", d->file, d->line);
         format_factors(d, factors, sizeof(factors));
-        fputs("{\"decision\": ", stdout);
-        json_str(action_name(d->action));
-        printf(", \"matched\": %s, \"rule\": ", d->matched ? "true" : "false");
-        json_str(d->matched ? rule : NULL);
-        fputs(", \"file\": ", stdout);
-        json_str(d->matched ? d->file : NULL);
-        if (d->matched)
-                printf(", \"line\": %u", d->line);
-        else
-                fputs(", \"line\": null", stdout);
-        fputs(", \"factors\": ", stdout);
-        json_str(req ? factors : NULL);
-        if (req)
-                printf(", \"within\": %llu, \"idle\": %llu, \"scope\": \"%s\"",
-                       (unsigned long long)d->within_s, (unsigned long long)d->idle_s,
-                       scope_name(d->scope));
-        else
-                fputs(", \"within\": null, \"idle\": null, \"scope\": null", stdout);
-        printf(", \"failmode\": \"%s\", \"message\": ", failmode_name(d->failmode));
-        json_str(d->message);
-        fputs(", \"reason\": ", stdout);
-        json_str(d->reason);
-        fputs(", \"policy\": ", stdout);
-        json_str(file);
-        fputs(",\n \"request\": {\"service\": ", stdout);
-        json_str(q->service);
-        fputs(", \"user\": ", stdout);
-        json_str(q->user);
-        fputs(", \"groups\": ", stdout);
-        json_list(q->groups, q->ngroups);
-        fputs(", \"command\": ", stdout);
-        json_str(q->command);
-        fputs(", \"command_given\": ", stdout);
-        json_str(q->command ? cmd->given : NULL);
-        printf(", \"command_wrappers\": %u, \"command_unresolved\": %s, \"command_why\": ",
-               q->command ? cmd->wrappers : 0, q->command_unresolved ? "true" : "false");
-        json_str(q->command_why);
-        printf(", \"command_is_shell\": %s, \"command_is_sudoedit\": %s, \"target_user\": ",
-               q->command_is_shell ? "true" : "false", q->command_is_sudoedit ? "true" : "false");
-        json_str(q->target_user);
-        fputs(", \"target_group\": ", stdout);
-        json_str(q->target_group);
-        fputs(", \"rhost\": ", stdout);
-        json_str(q->rhost);
-        fputs(", \"tty\": ", stdout);
-        json_str(q->tty);
-        printf(", \"remote\": %s, \"time\": %lld},\n \"explain\": [", q->remote ? "true" : "false",
-               (long long)q->now);
-        for (size_t i = 0; i < ex->n; i++) {
-                printf("%s\n  {\"file\": ", i ? "," : "");
-                json_str(ex->v[i].file);
-                printf(", \"line\": %u, \"matched\": %s, \"why\": ", ex->v[i].line,
-                       ex->v[i].matched ? "true" : "false");
-                json_str(ex->v[i].why);
-                putchar('}');
+        json_t *request = json_pack(
+            "{s:o, s:o, s:o, s:o, s:b, s:b, s:o, s:o, s:o, s:o, s:b, s:I}", "service",
+            ctl_json_text(q->service), "user", ctl_json_text(q->user), "groups",
+            json_list(q->groups, q->ngroups), "command", ctl_json_text(q->command),
+            "command_is_shell", q->command_is_shell, "command_is_sudoedit", q->command_is_sudoedit,
+            "target_user", ctl_json_text(q->target_user), "target_group",
+            ctl_json_text(q->target_group), "rhost", ctl_json_text(q->rhost), "tty",
+            ctl_json_text(q->tty), "remote", q->remote, "time", (json_int_t)q->now);
+        /* what the wrappers hid (policy/command_wrap.c) */
+        if (request) {
+                json_object_set_new(request, "command_given",
+                                    ctl_json_text(q->command ? cmd->given : NULL));
+                json_object_set_new(request, "command_wrappers",
+                                    json_integer(q->command ? cmd->wrappers : 0));
+                json_object_set_new(request, "command_unresolved",
+                                    json_boolean(q->command_unresolved));
+                json_object_set_new(request, "command_why", ctl_json_text(q->command_why));
         }
-        fputs("]}\n", stdout);
+        json_t *o =
+            json_pack("{s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o}",
+                      "decision", action_name(d->action), "matched", d->matched, "rule",
+                      ctl_json_text(d->matched ? rule : NULL), "file",
+                      ctl_json_text(d->matched ? d->file : NULL), "line",
+                      d->matched ? json_integer(d->line) : json_null(), "factors",
+                      ctl_json_text(req ? factors : NULL), "within",
+                      req ? json_integer((json_int_t)d->within_s) : json_null(), "idle",
+                      req ? json_integer((json_int_t)d->idle_s) : json_null(), "scope",
+                      req ? json_string(scope_name(d->scope)) : json_null(), "failmode",
+                      failmode_name(d->failmode), "message", ctl_json_text(d->message), "reason",
+                      ctl_json_text(d->reason), "policy", ctl_json_text(file), "request", request,
+                      "explain", json_explain(ex));
+        return ctl_json_print(o, true);
 }
 
 static void print_text(const struct su_request *q, const struct su_command *cmd,
@@ -642,10 +592,14 @@ int policy_test(const struct ctl *c, int argc, char **argv)
                 fprintf(stderr, "stepupctl: the policy cannot be evaluated: %s\n", strerror(-r));
                 goto out;
         }
-        if (o.json)
-                print_json(o.file, &t.rq, &t.command, &d, &ex);
-        else
+        if (o.json) {
+                if (print_json(o.file, &t.rq, &t.command, &d, &ex) < 0) {
+                        fprintf(stderr, "stepupctl: out of memory\n");
+                        goto out;
+                }
+        } else {
                 print_text(&t.rq, &t.command, &d, &ex);
+        }
         rc = 0;
 out:
         su_explain_free(&ex);

@@ -11,6 +11,7 @@
 #include "factors.h"
 #include "fresh_proof.h"
 #include "handlers.h"
+#include "json_text.h"
 #include "recovery.h"
 #include "secret_hash.h"
 
@@ -49,8 +50,8 @@ int su_h_questions_get(struct su_call *c, const struct su_rq *rq, struct su_repl
         json_object_set_new(o, "need", json_integer(c->ctx->cfg.questions_enrol));
         for (size_t i = 0; i < cat->n; i++) {
                 json_t *q = json_object();
-                json_object_set_new(q, "id", json_string(cat->q[i].id));
-                json_object_set_new(q, "text", json_string(cat->q[i].text));
+                json_object_set_new(q, "id", su_json_text(cat->q[i].id));
+                json_object_set_new(q, "text", su_json_text(cat->q[i].text));
                 json_array_append_new(list, q);
         }
         json_object_set_new(o, "questions", list);

@@ -9,6 +9,7 @@
 #include "clocks.h"
 #include "factors.h"
 #include "handlers.h"
+#include "json_text.h"
 #include "lockout.h"
 
 #define LIST_MAX_BYTES 12000 /* the reply's JSON must fit one message */
@@ -24,7 +25,7 @@ static json_t *user_json(struct su_call *c, const char *user, int *ret)
                 *ret = -ENOMEM;
                 return NULL;
         }
-        json_object_set_new(o, "user", json_string(user));
+        json_object_set_new(o, "user", su_json_text(user));
         for (size_t i = 0; i < su_nfactors && *ret == 0; i++) {
                 json_t *one = json_object();
                 *ret = su_factors[i]->status(c, user, one);

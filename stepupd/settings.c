@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "safe_open.h"
+#include "safe_read.h"
 #include "config.h"
 
 void su_config_defaults(struct su_config *c)
@@ -152,9 +152,14 @@ int su_config_load(struct su_config *c, const char *path, char *err, size_t errs
 {
         char *text;
         size_t len;
-        int r = su_read_admin_file(path, c->policy_owner, 64 * 1024, &text, &len, err, errsize);
-        if (r < 0 || !text)
+        char why[160];
+        int r = su_safe_read(path, c->policy_owner, 64 * 1024, 0, &text, &len, why, sizeof(why));
+        if (r == -ENOENT)
+                return 0; /* no file: the defaults */
+        if (r < 0) {
+                snprintf(err, errsize, "%s: %s", path, why);
                 return r;
+        }
         unsigned lineno = 0;
         char *p = text;
         while (p && *p) {

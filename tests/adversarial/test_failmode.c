@@ -1,9 +1,12 @@
-/* Failmode matrix: stepupd absent, refusing, silent, slower than the timeout, answering
- * garbage, a bad frame, a reply of the wrong kind, or closing early.  Under failmode=secure
- * the module's own return code (pam_sm_* called directly through dlopen) is an error, never
- * PAM_SUCCESS or PAM_IGNORE, and whole stacks using it as required, requisite, sufficient and
- * [success=1 default=ignore] fail.  Under failmode=safe it allows, with a LOG_CRIT line
- * (captured by interposing libpam's syslog call), but a real DENY still denies.
+/* Failmode matrix: stepupd absent, refusing, silent, not accepting, slower than the timeout,
+ * answering garbage, a bad frame, a reply of the wrong kind, busy, or closing early.  Under
+ * failmode=secure the module's own return code (pam_sm_* called directly through dlopen) is an
+ * error, never PAM_SUCCESS or PAM_IGNORE, and whole stacks using it as required, requisite,
+ * sufficient and [success=1 default=ignore] fail.  Under failmode=safe it allows, with a
+ * LOG_CRIT line (captured by interposing libpam's syslog call), only when stepupd is not
+ * running (no socket file, or nobody listening: ECONNREFUSED); a daemon that is there but
+ * does not answer properly (a timeout, a reset, garbage, "busy") could be made so by a local
+ * user, so it is denied whatever the failmode, and so is a real DENY.
  * No daemon is involved: the servers are forked fakes on a temporary directory. */
 #include <dlfcn.h>
 #include <errno.h>
@@ -68,6 +71,7 @@ enum mode {
         M_REFUSED,   /* a stale node, nobody listening */
         M_CLOSE,     /* accepts and closes at once */
         M_SILENT,    /* reads the request, never answers */
+        M_NOACCEPT,  /* listening, but nobody accepts or reads: connect works, then a timeout */
         M_SLOW,      /* a valid ALLOW, after 3 s (timeout=1) */
         M_GARBAGE,   /* random bytes */
         M_BADMAGIC,  /* a frame whose payload has the wrong magic */
@@ -77,12 +81,36 @@ enum mode {
         M_BADCHAL,   /* CHALLENGE without its fields */
         M_CHALCLOSE, /* a valid CHALLENGE, then close on the VERIFY: refused in both */
         M_DENY,      /* a valid DENY: refused in both failmodes */
+        M_BUSY,      /* ERROR EBUSY "stepupd busy", as stepupd at capacity: refused in both */
         M_MAX
 };
-static const char *const mode_names[M_MAX] = {
-    "absent",    "refused", "close",      "silent",  "slow",          "garbage",
-    "bad-magic", "huge",    "half-frame", "ok-type", "bad-challenge", "challenge-then-close",
-    "deny"};
+static const char *const mode_names[M_MAX] = {"absent",
+                                              "refused",
+                                              "close",
+                                              "silent",
+                                              "no-accept",
+                                              "slow",
+                                              "garbage",
+                                              "bad-magic",
+                                              "huge",
+                                              "half-frame",
+                                              "ok-type",
+                                              "bad-challenge",
+                                              "challenge-then-close",
+                                              "deny",
+                                              "busy"};
+
+/* What each mode must give: failmode=safe may allow only when stepupd is not running. */
+static bool not_running(enum mode m)
+{
+        return m == M_ABSENT || m == M_REFUSED;
+}
+
+/* A refusal (PAM_AUTH_ERR / PAM_PERM_DENIED) rather than "service unavailable". */
+static bool refusal(enum mode m)
+{
+        return m == M_DENY || m == M_CHALCLOSE || m == M_BUSY;
+}
 
 static void send_msg(int fd, const struct su_msg *m, size_t cut)
 {
@@ -162,6 +190,12 @@ static void serve_one(int fd, enum mode m)
                 su_msg_put_str(&rep, SU_T_MESSAGE, "denied by the fake");
                 send_msg(fd, &rep, 0);
                 break;
+        case M_BUSY:
+                su_msg_init(&rep, SU_REP_ERROR);
+                su_msg_put_u32(&rep, SU_T_ERRNO, EBUSY);
+                su_msg_put_str(&rep, SU_T_MESSAGE, "stepupd busy");
+                send_msg(fd, &rep, 0);
+                break;
         default:
                 break;
         }
@@ -185,6 +219,8 @@ static pid_t start_fake(const char *path, enum mode m)
                 close(lfd); /* the node stays, nobody listens */
                 return 0;
         }
+        if (m == M_NOACCEPT)
+                return 0; /* lfd stays open in this process, never accepted from */
         pid_t pid = fork();
         if (pid == 0) {
                 signal(SIGCHLD, SIG_IGN);
@@ -298,20 +334,23 @@ static int check_mode(enum mode m, const char *dir)
         snprintf(sockarg, sizeof(sockarg), "socket=%s", sock);
         const char *argv_secure[] = {sockarg, "timeout=1"};
         const char *argv_safe[] = {sockarg, "timeout=1", "failmode=safe"};
-        /* A real DENY, and a daemon lost after the user was prompted (a late answer), are
-         * refusals in both failmodes: failmode=safe only covers an unreachable daemon. */
-        bool deny = m == M_DENY || m == M_CHALCLOSE;
+        /* A real DENY, a busy ERROR and a daemon lost after the user was prompted (a late
+         * answer) are refusals; every other failure is "unavailable", in both failmodes, but
+         * failmode=safe allows when stepupd is not running. */
+        bool deny = refusal(m), absent = not_running(m);
+        int want_auth = deny ? PAM_AUTH_ERR : PAM_AUTHINFO_UNAVAIL;
 
         for (int acct = 0; acct < 2; acct++) {
+                loglen = 0;
+                logbuf[0] = 0;
                 int r = run_direct(acct, 2, argv_secure);
                 if (r == PAM_SUCCESS || r == PAM_IGNORE)
                         fprintf(stderr, "%s: the module returned %s\n", mode_names[m],
                                 r == PAM_SUCCESS ? "PAM_SUCCESS" : "PAM_IGNORE");
                 CHECK(r != PAM_SUCCESS && r != PAM_IGNORE);
-                if (deny)
-                        CHECK_INT(r, acct ? PAM_PERM_DENIED : PAM_AUTH_ERR);
-                else
-                        CHECK_INT(r, acct ? PAM_PERM_DENIED : PAM_AUTHINFO_UNAVAIL);
+                CHECK_INT(r, acct ? PAM_PERM_DENIED : want_auth);
+                if (m == M_BUSY)
+                        CHECK(strstr(logbuf, "stepupd busy") != NULL);
         }
         snprintf(args, sizeof(args), "socket=%s timeout=1", sock);
         for (size_t s = 0; s < NSTACKS; s++) {
@@ -325,26 +364,29 @@ static int check_mode(enum mode m, const char *dir)
                         CHECK(r != PAM_SUCCESS && r >= 0);
                 }
         }
-        /* failmode=safe: allowed with a LOG_CRIT line, except a real DENY. */
+        /* failmode=safe: allowed with a LOG_CRIT line only when stepupd is not running. */
         for (int acct = 0; acct < 2; acct++) {
                 loglen = 0;
                 logbuf[0] = 0;
                 int r = run_direct(acct, 3, argv_safe);
-                if (deny) {
-                        CHECK_INT(r, acct ? PAM_PERM_DENIED : PAM_AUTH_ERR);
+                if (!absent) {
+                        if (r == PAM_SUCCESS)
+                                fprintf(stderr, "%s: failmode=safe allowed\n", mode_names[m]);
+                        CHECK_INT(r, acct ? PAM_PERM_DENIED : want_auth);
                         CHECK(strstr(logbuf, "failmode=safe") == NULL);
                 } else {
                         CHECK_INT(r, PAM_SUCCESS);
                         char want[64];
                         snprintf(want, sizeof(want), "<%d>", LOG_CRIT);
                         const char *line = strstr(logbuf, want);
-                        CHECK(line != NULL && strstr(line, "ALLOWING without step-up") != NULL);
+                        CHECK(line != NULL && strstr(line, "ALLOWING without step-up") != NULL &&
+                              strstr(line, "not running") != NULL);
                 }
         }
         snprintf(svc, sizeof(svc), "adv-m%d-safe", (int)m);
         snprintf(args, sizeof(args), "socket=%s timeout=1 failmode=safe", sock);
         write_service(svc, stacks[0][1], args);
-        CHECK_INT(run_stack(svc, false), deny ? PAM_AUTH_ERR : PAM_SUCCESS);
+        CHECK_INT(run_stack(svc, false), absent ? PAM_SUCCESS : want_auth);
         if (srv > 0) {
                 kill(srv, SIGKILL);
                 waitpid(srv, NULL, 0);

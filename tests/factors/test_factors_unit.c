@@ -1,14 +1,16 @@
 /* Unit tests: answer normalisation, yescrypt hashes, recovery codes, import parsers, PNG. */
 #include <errno.h>
+#include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "answer.h"
 #include "check.h"
 #include "import.h"
-#include "png.h"
+#include "qr_png.h"
 #include "recovery.h"
 #include "secret_hash.h"
 
@@ -137,9 +139,9 @@ static void test_import_oath(void)
                        t, &n, err),
                   -EINVAL);
         CHECK(strstr(err, "users.oath:2: event-based HOTP") != NULL);
-        CHECK_INT(oath("HOTP/T30 alice 1234 3132333435363738393031323334353637383930\n", t, &n,
-                       err),
-                  -EINVAL);
+        CHECK_INT(
+            oath("HOTP/T30 alice 1234 3132333435363738393031323334353637383930\n", t, &n, err),
+            -EINVAL);
         CHECK(strstr(err, "users.oath:1: a password/PIN") != NULL);
         CHECK_INT(oath("HOTP/T30 alice - xyz\n", t, &n, err), -EINVAL);
         CHECK(strstr(err, "hex digits") != NULL);
@@ -171,9 +173,85 @@ static void test_png(void)
         CHECK(memcmp(hdr + 12, "IHDR", 4) == 0);
         unsigned w = (unsigned)hdr[16] << 24 | hdr[17] << 16 | hdr[18] << 8 | hdr[19];
         CHECK(w % 4 == 0 && w >= (21 + 8) * 4);
+        /* Decoded by libpng: a square gray image of whole modules, the quiet zone light, the
+         * top-left finder pattern's dark 7x7 ring and its light inner ring where they belong,
+         * and the file private. */
+        png_image img = {.version = PNG_IMAGE_VERSION};
+        png_bytep px = NULL;
+        CHECK(png_image_begin_read_from_file(&img, path) != 0);
+        img.format = PNG_FORMAT_GRAY;
+        px = malloc(PNG_IMAGE_SIZE(img));
+        CHECK(px && png_image_finish_read(&img, NULL, px, 0, NULL) != 0);
+        CHECK_INT(img.width, w);
+        CHECK_INT(img.height, w);
+        if (px && img.width == w) {
+#define PX(mx, my) px[((my)*4 + 1) * w + (mx)*4 + 1] /* a module's pixel, 4 px/module */
+                unsigned mods = w / 4, wrong = 0;
+                for (unsigned i = 0; i < mods; i++)
+                        wrong += PX(i, 0) != 255 || PX(0, i) != 255 || PX(i, 3) != 255 ||
+                                 PX(mods - 1, i) != 255;
+                CHECK_INT(wrong, 0);
+                for (unsigned i = 0; i < 7; i++)
+                        wrong += PX(4 + i, 4) != 0 || PX(4, 4 + i) != 0 || PX(10, 4 + i) != 0 ||
+                                 PX(4 + i, 10) != 0;
+                for (unsigned i = 0; i < 5; i++)
+                        wrong += PX(5 + i, 5) != 255 || PX(5, 5 + i) != 255;
+                CHECK_INT(wrong, 0);
+                CHECK_INT(PX(7, 7), 0); /* the finder's dark centre */
+#undef PX
+        }
+        free(px);
+        png_image_free(&img);
+        struct stat st;
+        CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
         /* It carries the secret: never overwrite or follow an existing file. */
         CHECK_INT(su_qr_write_png(path, "x", 4), -EEXIST);
         unlink(path);
+}
+
+/* su_import_read: the owner the caller names (tests pass their own uid), root too only when
+ * asked, never a writable file or a symbolic link; the refusal names the file. */
+static void test_import_read(void)
+{
+        char dir[] = "/tmp/test-import-read.XXXXXX", path[300], link[310], err[600], want[700];
+        char *text = NULL;
+        size_t len = 0;
+        uid_t me = geteuid();
+        CHECK(mkdtemp(dir) != NULL);
+        snprintf(path, sizeof(path), "%s/users.oath", dir);
+        FILE *f = fopen(path, "w");
+        CHECK(f != NULL);
+        if (!f)
+                return;
+        fputs("HOTP/T30 root - 3132333435363738393031323334353637383930\n", f);
+        fclose(f);
+        chmod(path, 0600);
+        CHECK_INT(su_import_read(path, me, false, &text, &len, err, sizeof(err)), 0);
+        CHECK(text && len == 57 && strncmp(text, "HOTP/T30 root", 13) == 0);
+        free(text);
+        text = NULL;
+        CHECK_INT(su_import_read(path, me + 1, false, &text, &len, err, sizeof(err)), -EPERM);
+        snprintf(want, sizeof(want), "%s: owned by uid %u, must be uid %u", path, (unsigned)me,
+                 (unsigned)me + 1);
+        CHECK_STREQ(err, want);
+        CHECK(text == NULL);
+        /* root's file stands for any user only when the caller says so */
+        CHECK_INT(su_import_read(path, me + 1, true, &text, &len, err, sizeof(err)),
+                  me == 0 ? 0 : -EPERM);
+        free(text);
+        text = NULL;
+        chmod(path, 0666);
+        CHECK_INT(su_import_read(path, me, false, &text, &len, err, sizeof(err)), -EPERM);
+        snprintf(want, sizeof(want), "%s: group or world writable (mode 0666)", path);
+        CHECK_STREQ(err, want);
+        chmod(path, 0600);
+        snprintf(link, sizeof(link), "%s.link", path);
+        CHECK(symlink(path, link) == 0);
+        CHECK_INT(su_import_read(link, me, false, &text, &len, err, sizeof(err)), -ELOOP);
+        unlink(link);
+        unlink(path);
+        CHECK_INT(su_import_read(path, me, false, &text, &len, err, sizeof(err)), -ENOENT);
+        rmdir(dir);
 }
 
 int main(void)
@@ -183,6 +261,7 @@ int main(void)
         test_recovery();
         test_import_ga();
         test_import_oath();
+        test_import_read();
         test_png();
         return check_done();
 }

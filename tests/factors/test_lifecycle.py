@@ -298,10 +298,93 @@ def test_import_oath(d):
     check(verify_code(d, "t-test", code) == "DENY", "nothing imported from the refused file")
 
 
+def test_import_ownership(d):
+    """An import file must belong to whom it speaks for; the refusal names the file and why."""
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    secret = os.urandom(20).hex()
+    path = os.path.join(d.dir, "owned.oath")
+    with open(path, "w") as f:
+        f.write("HOTP/T30 root - %s\n" % secret)
+    os.chmod(path, 0o600)
+    code = lambda: subprocess.run(["oathtool", "--totp", secret], capture_output=True,
+                                  text=True).stdout.strip()
+
+    # A usersfile owned by a user could name root: refused, nothing imported.
+    os.chown(path, nobody.pw_uid, nobody.pw_gid)
+    r = d.ctl("import", "oath", path)
+    check(r.returncode == 1 and "%s: owned by uid %d, must be root" % (path, nobody.pw_uid)
+          in r.stderr, "oath file not owned by root refused: %r" % r.stderr)
+    check(verify_code(d, "t-test", code()) == "DENY", "nothing imported from a user's usersfile")
+    r = d.ctl("import", "oath", "--dry-run", path)
+    check(r.returncode == 1, "a dry run refuses it too")
+    # Root's, but group- or world-writable: refused.
+    os.chown(path, 0, 0)
+    for mode in (0o666, 0o620):
+        os.chmod(path, mode)
+        r = d.ctl("import", "oath", path)
+        check(r.returncode == 1 and "%s: group or world writable (mode %04o)" % (path, mode)
+              in r.stderr, "oath file mode %04o refused: %r" % (mode, r.stderr))
+    check(verify_code(d, "t-test", code()) == "DENY", "nothing imported from a writable file")
+    # A symbolic link to a good file is refused.
+    os.chmod(path, 0o600)
+    link = path + ".link"
+    os.symlink(path, link)
+    r = d.ctl("import", "oath", link)
+    check(r.returncode == 1 and link + ": is a symbolic link" in r.stderr, "symlink refused")
+    os.unlink(link)
+
+    # google-authenticator: the user's own file or root's, nobody else's.
+    ga = os.path.join(d.dir, "ga_owned")
+    with open(ga, "w") as f:
+        f.write("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n\" TOTP_AUTH\n")
+    os.chmod(ga, 0o400)
+    os.chown(ga, nobody.pw_uid, nobody.pw_gid)
+    r = d.ctl("import", "google-authenticator", "--user", "root", ga)
+    check(r.returncode == 1 and "%s: owned by uid %d, must be root" % (ga, nobody.pw_uid)
+          in r.stderr, "GA file of another user refused: %r" % r.stderr)
+    r = d.ctl("import", "google-authenticator", "--user", "nobody", "--dry-run", ga)
+    check(r.returncode == 0, "GA file of its own user accepted: %r" % r.stderr)
+    os.chown(ga, 0, 0)
+    r = d.ctl("import", "google-authenticator", "--user", "nobody", "--dry-run", ga)
+    check(r.returncode == 0, "GA file owned by root accepted for a user: %r" % r.stderr)
+    os.chmod(ga, 0o646)
+    os.chown(ga, nobody.pw_uid, nobody.pw_gid)
+    r = d.ctl("import", "google-authenticator", "--user", "nobody", "--dry-run", ga)
+    check(r.returncode == 1 and "%s: group or world writable (mode 0646)" % ga in r.stderr,
+          "world-writable GA file refused: %r" % r.stderr)
+    r = d.ctl("import", "google-authenticator", "--user", "no-such-user-x", "--dry-run", ga)
+    check(r.returncode == 1 and "no such user" in r.stderr, "unknown --user refused")
+
+
 def test_admin(d):
     r = d.ctl("list", "--json")
     users = [u["user"] for u in json.loads(r.stdout)] if r.returncode == 0 else []
     check("root" in users and "nobody" in users, "list shows users: %s" % r.stdout)
+    # Whatever stepupd's database holds, `list --json` is valid JSON: a user name with a quote,
+    # a backslash and a byte that is not UTF-8 (written into the database behind stepupd's
+    # back) reads back, the odd byte as its Latin-1 character.
+    odd = b'caf\xe9 "q" \\'
+    db = sqlite3.connect(d.db)
+    db.execute("INSERT INTO recovery(user, tag, hash, created_at) "
+               "VALUES (CAST(? AS TEXT), 'zzzz', 'x', 0)", (odd,))
+    db.commit()
+    db.close()
+    r = subprocess.run([STEPUPCTL, "--socket", d.pam, "list", "--json"], capture_output=True,
+                       timeout=30)
+    try:
+        users = {u["user"]: u for u in json.loads(r.stdout)}
+    except ValueError as e:
+        users = {}
+        check(False, "list --json is not valid JSON (%s): %r" % (e, r.stdout))
+    odd_user = users.get(odd.decode("latin-1"), {})
+    check(odd_user.get("factors", {}).get("recovery", {}).get("unused") == 1
+          and users["root"]["factors"]["question"]["enrolled"] == 3,
+          "odd user name in list --json: %r" % users)
+    db = sqlite3.connect(d.db)
+    db.execute("DELETE FROM recovery WHERE tag = 'zzzz'")
+    db.commit()
+    db.close()
     r = d.ctl("reset", "--user", "nobody", "--factor", "totp")
     check(r.returncode == 0 and status(d, "nobody").get("totp_state") == "none", "reset one factor")
     r = d.ctl("forget", "--user", "root")
@@ -329,6 +412,7 @@ def main():
         test_reenrol_gate(d)
         test_import_ga(d)
         test_import_oath(d)
+        test_import_ownership(d)
         test_admin(d)
         log = d.logtext()
         check("Rex" not in log and "pizza" not in log, "answers never logged")

@@ -112,6 +112,12 @@ run "joined" 0 --user nobody-x --groups users --service sudo --json --command "/
 json "sudo: env LANG=C is unresolved" "d['request']['command_unresolved'] and 'spaces' in d['request']['command_why']"
 run "words" 0 --user nobody-x --groups users --service sshd-command --json --command "/usr/bin/env LANG=C /usr/bin/apt list"
 json "sshd-command: env LANG=C is followed" "not d['request']['command_unresolved'] and d['request']['command']=='$(readlink -f /usr/bin/apt) list'"
+# Control characters, quotes, a backslash and a byte that is not UTF-8 in a field: the JSON
+# still parses (python3 json, strict), and the field reads back as it went in (the odd byte as
+# its Latin-1 character).
+run "control characters" 0 --user nobody-x --groups users --service sudo --json \
+        --command "$(printf '/usr/bin/apt \001up\tdate "x" \\ \033[1m\377')"
+json "control characters: valid JSON, exact field" "d['request']['command']=='/usr/bin/apt \\x01up\\tdate \"x\" \\\\ \\x1b[1m\\xff'"
 
 # 4. Groups from NSS, as stepupd: the caller's own primary group.
 run "nss groups" 0 --user "$me" --service sudo --json

@@ -179,7 +179,7 @@ static void test_refusals(void)
         put(conf, "allow\n", 0644);
         su_diags_free(&d);
         CHECK_INT(su_policy_load(conf, getuid() + 1, &p, &d), -EPERM);
-        snprintf(want, sizeof(want), "%s: error: owned by uid %u, expected uid %u", conf,
+        snprintf(want, sizeof(want), "%s: error: owned by uid %u, must be uid %u", conf,
                  (unsigned)getuid(), (unsigned)getuid() + 1);
         CHECK(has_diag(&d, want));
 

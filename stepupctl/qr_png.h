@@ -1,4 +1,4 @@
-/* A QR code as a PNG file (grayscale, uncompressed deflate blocks: no zlib needed). */
+/* A QR code as a PNG file (8-bit grayscale, written by libpng). */
 #pragma once
 
 /* Writes text's QR code to path (created 0600, O_EXCL: it carries the secret), scale pixels
