@@ -23,8 +23,8 @@ the next poll answers access_denied exactly as a refused request would (see docs
 
 Glewlwyd accepts one TOTP login per user per 31 s (replay protection): login()/approve() wait
 when the same user signed in with TOTP less than 31 s ago.  Use distinct users to stay fast,
-or approve again with the same signed-in Browser (session=), as a person who is still signed
-in to the IdP would.
+or keep the Browser of login() and approve more codes with confirm(), as a person who is
+still signed in to the IdP would (within otp_expiration, amr still says password + otp).
 
 Standard library only (http.client, json, hmac, sqlite3); openssl makes the keys.
 """
@@ -510,16 +510,16 @@ database = {{
                 time.sleep(last + 31.2 - time.time())
             # The scheme accepts the current step's code only (its window is 0): keep clear
             # of a step boundary.
-            r = time.time() % 30
-            if r > 29 or r < 0.2:
-                time.sleep((30.2 - r) % 30)
+            into_step = time.time() % 30
+            if into_step > 29 or into_step < 0.2:
+                time.sleep((30.2 - into_step) % 30)
             now = time.time()
             r = b.request("POST", "/api/auth/", {
                 "username": username, "scheme_type": "otp", "scheme_name": OTP_SCHEME,
                 "value": {"value": totp(totp_secret, at=now)}})
-            self._last_otp_use[username] = int(time.time())
             if r.status != 200:
                 raise GlewlwydError(f"TOTP login of {username}: {r}")
+            self._last_otp_use[username] = int(time.time())
         return b
 
     def confirm(self, browser, user_code, client_id=None, plugin=PLUGIN, scope="openid"):
