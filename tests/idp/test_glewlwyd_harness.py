@@ -92,7 +92,8 @@ def run(idp):
     # Password + TOTP: approved.
     idp.login("alice", browser=b)
     loc = idp.try_approve(auth["user_code"], b)
-    check("prompt=deviceComplete" in loc, "with password + TOTP the device page says deviceComplete")
+    check("prompt=deviceComplete" in loc,
+          "with password + TOTP the device page says deviceComplete")
     st, body = idp.token(auth["device_code"])
     check(st == 200 and "id_token" in body, f"the token endpoint returns an ID token ({st})")
     print(f"# token response keys: {sorted(body)}; token_type {body.get('token_type')}, "
