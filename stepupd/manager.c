@@ -1,6 +1,7 @@
 #include "manager.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +149,14 @@ static int setup_sockets(struct su_manager *m)
                 }
                 m->listen_fd[SU_SOCK_PAM] = fd;
                 m->bound_ourselves[SU_SOCK_PAM] = true;
+        }
+        /* Every loop polls the listening sockets and all but one lose each accept: a socket
+         * from systemd is blocking, and a blocking accept4() would hang the losers. */
+        for (int i = 0; i < 2; i++) {
+                int fl = m->listen_fd[i] >= 0 ? fcntl(m->listen_fd[i], F_GETFL) : 0;
+                if (fl < 0 || (m->listen_fd[i] >= 0 &&
+                               fcntl(m->listen_fd[i], F_SETFL, fl | O_NONBLOCK) < 0))
+                        return -errno;
         }
         if (m->listen_fd[SU_SOCK_USER] < 0 && cfg->user_socket && *cfg->user_socket) {
                 int fd = bind_socket(cfg->user_socket, 0666);
