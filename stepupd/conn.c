@@ -111,7 +111,9 @@ int su_conn_accept(struct su_loop *l, int listen_fd, enum su_sock_kind kind)
 {
         int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0) {
-                if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+                if (errno == EINTR || errno == ECONNABORTED)
+                        return 1; /* this one is gone; there may be more */
+                if (errno == EAGAIN)
                         return 0;
                 /* Out of descriptors or memory: the caller pauses accepting for a moment
                  * (the listening socket stays readable, so retrying at once would spin). */
@@ -128,26 +130,26 @@ int su_conn_accept(struct su_loop *l, int listen_fd, enum su_sock_kind kind)
                 close(fd);
                 su_audit(&rq, SU_EV_ERROR, LOG_WARNING, "connection refused: no peer credentials",
                          "STEPUP_SOCKET", sock_names[kind], NULL);
-                return 0;
+                return 1;
         }
         if (kind == SU_SOCK_PAM && cred.uid != 0) {
                 close(fd); /* the PAM socket serves only uid 0 */
                 su_audit(&rq, SU_EV_ERROR, LOG_WARNING,
                          "connection refused: PAM socket peer is not root", "STEPUP_SOCKET",
                          sock_names[kind], NULL);
-                return 0;
+                return 1;
         }
         const char *why = NULL;
         if (su_limits_conn_open(&l->ctx->limits, kind == SU_SOCK_PAM, cred.uid, &why) < 0) {
                 refuse_busy(fd, why);
                 log_refused(l, kind, why);
-                return 0;
+                return 1;
         }
         struct su_conn *c = malloc(sizeof(*c));
         if (!c) {
                 su_limits_conn_close(&l->ctx->limits, kind == SU_SOCK_PAM, cred.uid);
                 refuse_busy(fd, "out of memory");
-                return 0;
+                return 1;
         }
         memset(c, 0, offsetof(struct su_conn, in));
         c->prev = c->next = NULL;
@@ -167,7 +169,7 @@ int su_conn_accept(struct su_loop *l, int listen_fd, enum su_sock_kind kind)
                 r = arm_timer(c);
         if (r < 0)
                 su_conn_free(c);
-        return 0;
+        return 1;
 }
 
 static int flush_out(struct su_conn *c)

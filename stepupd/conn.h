@@ -31,8 +31,9 @@ struct su_conn {
         struct su_conn *prev, *next;
 };
 
-/* Accepts one connection on listen_fd.  0 (accepted, or nothing to accept, or refused with a
- * reason audited), -ENFILE when out of descriptors (the caller pauses accepting). */
+/* Accepts one connection on listen_fd: 1 when one was taken (served, or refused with its
+ * reason), 0 when there is nothing to accept, -ENFILE when out of descriptors (the caller
+ * pauses accepting). */
 int su_conn_accept(struct su_loop *l, int listen_fd, enum su_sock_kind kind);
 /* The pool finished this connection's job (on the loop's thread). */
 void su_conn_job_done(struct su_conn *c);

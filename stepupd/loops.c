@@ -9,6 +9,8 @@
 
 #include "conn.h"
 
+#define ACCEPT_BATCH 16 /* connections taken per wake-up before other work runs */
+
 static int on_accept_resume(sd_event_source *s, uint64_t usec, void *userdata)
 {
         struct su_loop *l = userdata;
@@ -20,11 +22,21 @@ static int on_accept_resume(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
+/* Every loop polls both listening sockets; whichever wins accept4 serves the connection.
+ * Under load a wake-up takes a batch, so the others find nothing and go back to sleep.
+ * (EPOLLEXCLUSIVE would wake one loop only, but sd-event does not take the flag, and an epoll
+ * set nested in sd-event's still wakes every loop: measured.) */
 static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
         struct su_loop *l = userdata;
         enum su_sock_kind kind = fd == l->listen_fd[SU_SOCK_PAM] ? SU_SOCK_PAM : SU_SOCK_USER;
-        if (su_conn_accept(l, fd, kind) != -ENFILE)
+        int r = 0;
+        for (int k = 0; k < ACCEPT_BATCH; k++) {
+                r = su_conn_accept(l, fd, kind);
+                if (r <= 0)
+                        break; /* nothing more to accept, or out of descriptors */
+        }
+        if (r != -ENFILE)
                 return 0;
         /* No descriptor for the new connection: stop accepting for 100 ms instead of spinning
          * on a socket that stays readable. */
