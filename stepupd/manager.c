@@ -154,8 +154,8 @@ static int setup_sockets(struct su_manager *m)
          * from systemd is blocking, and a blocking accept4() would hang the losers. */
         for (int i = 0; i < 2; i++) {
                 int fl = m->listen_fd[i] >= 0 ? fcntl(m->listen_fd[i], F_GETFL) : 0;
-                if (fl < 0 || (m->listen_fd[i] >= 0 &&
-                               fcntl(m->listen_fd[i], F_SETFL, fl | O_NONBLOCK) < 0))
+                if (fl < 0 ||
+                    (m->listen_fd[i] >= 0 && fcntl(m->listen_fd[i], F_SETFL, fl | O_NONBLOCK) < 0))
                         return -errno;
         }
         if (m->listen_fd[SU_SOCK_USER] < 0 && cfg->user_socket && *cfg->user_socket) {
