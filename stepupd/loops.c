@@ -7,6 +7,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "clocks.h"
 #include "conn.h"
 
 #define ACCEPT_BATCH 16 /* connections taken per wake-up before other work runs */
@@ -52,6 +53,16 @@ static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *userdat
         return 0;
 }
 
+#define SWEEP_USEC (250 * 1000) /* how often deadlines are looked at */
+
+static int on_sweep(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct su_loop *l = userdata;
+        su_conn_expire(l, su_now_us());
+        sd_event_source_set_time_relative(s, SWEEP_USEC);
+        return sd_event_source_set_enabled(s, SD_EVENT_ON);
+}
+
 static int on_mail(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
         struct su_loop *l = userdata;
@@ -84,6 +95,10 @@ int su_loop_init(struct su_loop *l, unsigned index, struct su_ctx *ctx, struct s
         if (r < 0)
                 return r;
         r = sd_event_add_io(l->event, &l->box_src, l->box.efd, EPOLLIN, on_mail, l);
+        if (r < 0)
+                return r;
+        r = sd_event_add_time_relative(l->event, &l->sweep_src, CLOCK_MONOTONIC, SWEEP_USEC,
+                                       SWEEP_USEC / 4, on_sweep, l);
         if (r < 0)
                 return r;
         for (int i = 0; i < 2; i++) {
@@ -134,6 +149,7 @@ void su_loop_done(struct su_loop *l)
                 sd_event_source_disable_unref(l->listen_src[i]);
         sd_event_source_disable_unref(l->resume_src);
         sd_event_source_disable_unref(l->box_src);
+        sd_event_source_disable_unref(l->sweep_src);
         if (l->box.efd >= 0)
                 su_mailbox_done(&l->box);
         sd_event_unref(l->event);
