@@ -64,6 +64,7 @@ void su_conn_free(struct su_conn *c)
         if (c->next)
                 c->next->prev = c->prev;
         su_limits_conn_close(&l->ctx->limits, c->kind == SU_SOCK_PAM, c->uid);
+        __atomic_sub_fetch(&l->nconns, 1, __ATOMIC_RELAXED);
         explicit_bzero(c->in, c->in_len);
         explicit_bzero(c->out, c->out_len);
         free(c);
@@ -152,31 +153,67 @@ int su_conn_accept(struct su_loop *l, int listen_fd, enum su_sock_kind kind)
                 log_refused(l, kind, why);
                 return 1;
         }
-        struct su_conn *c = malloc(sizeof(*c));
-        if (!c) {
+        /* One loop accepts; the connection goes to the loop with the fewest (this one on a
+         * tie: a lone client is never handed across threads). */
+        struct su_loop *to = l;
+        unsigned least = __atomic_load_n(&l->nconns, __ATOMIC_RELAXED);
+        for (size_t i = 0; i < l->nloops; i++) {
+                unsigned n = __atomic_load_n(&l->loops[i].nconns, __ATOMIC_RELAXED);
+                if (n < least) {
+                        least = n;
+                        to = &l->loops[i];
+                }
+        }
+        struct su_handoff h = {
+            .fd = fd, .kind = kind, .uid = cred.uid, .gid = cred.gid, .pid = cred.pid};
+        if (to == l) {
+                su_conn_adopt(l, &h);
+                return 1;
+        }
+        struct su_handoff *hp = malloc(sizeof(*hp));
+        if (!hp) {
                 su_limits_conn_close(&l->ctx->limits, kind == SU_SOCK_PAM, cred.uid);
                 refuse_busy(fd, "out of memory");
                 return 1;
         }
+        *hp = h;
+        /* counted now, so that the next accept sees the receiver's load */
+        __atomic_add_fetch(&to->nconns, 1, __ATOMIC_RELAXED);
+        su_mailbox_post(&to->box, &hp->item);
+        return 1;
+}
+
+void su_conn_adopt(struct su_loop *l, struct su_handoff *h)
+{
+        struct su_conn *c = malloc(sizeof(*c));
+        bool counted = h->item.done != NULL; /* a handoff was counted by the sender */
+        if (!c) {
+                if (counted)
+                        __atomic_sub_fetch(&l->nconns, 1, __ATOMIC_RELAXED);
+                su_limits_conn_close(&l->ctx->limits, h->kind == SU_SOCK_PAM, h->uid);
+                refuse_busy(h->fd, "out of memory");
+                return;
+        }
+        if (!counted)
+                __atomic_add_fetch(&l->nconns, 1, __ATOMIC_RELAXED);
         memset(c, 0, offsetof(struct su_conn, in));
         c->prev = c->next = NULL;
         c->l = l;
-        c->fd = fd;
-        c->kind = kind;
-        c->uid = cred.uid;
-        c->gid = cred.gid;
-        c->pid = cred.pid;
+        c->fd = h->fd;
+        c->kind = h->kind;
+        c->uid = h->uid;
+        c->gid = h->gid;
+        c->pid = h->pid;
         c->in_len = c->out_len = c->out_pos = 0;
         c->next = l->conns;
         if (l->conns)
                 l->conns->prev = c;
         l->conns = c;
-        int r = sd_event_add_io(l->event, &c->io, fd, EPOLLIN, on_io, c);
+        int r = sd_event_add_io(l->event, &c->io, c->fd, EPOLLIN, on_io, c);
         if (r >= 0)
                 r = arm_timer(c);
         if (r < 0)
                 su_conn_free(c);
-        return 1;
 }
 
 static int flush_out(struct su_conn *c)

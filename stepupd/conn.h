@@ -35,6 +35,8 @@ struct su_conn {
  * reason), 0 when there is nothing to accept, -ENFILE when out of descriptors (the caller
  * pauses accepting). */
 int su_conn_accept(struct su_loop *l, int listen_fd, enum su_sock_kind kind);
+/* A connection another loop accepted for this one (on this loop's thread). */
+void su_conn_adopt(struct su_loop *l, struct su_handoff *h);
 /* The pool finished this connection's job (on the loop's thread). */
 void su_conn_job_done(struct su_conn *c);
 /* Closes (or, with a job on the pool, closes when it is back). */

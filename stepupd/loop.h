@@ -13,6 +13,17 @@
 #include "pool.h"
 
 struct su_conn;
+struct su_loop;
+
+/* A connection accepted by one loop and given to another (the less busy one). */
+struct su_handoff {
+        struct su_pool_item item; /* its trip through the receiving loop's mailbox */
+        int fd;
+        enum su_sock_kind kind;
+        uid_t uid;
+        gid_t gid;
+        pid_t pid;
+};
 
 struct su_loop {
         struct su_ctx *ctx;
@@ -30,6 +41,9 @@ struct su_loop {
         bool quit;                  /* set with the mailbox: the loop ends */
         struct su_db db;            /* this loop's database connections */
         struct su_conn *conns;
+        unsigned nconns;       /* open connections (read by the accepting loop: atomic) */
+        struct su_loop *loops; /* all of them, for handing connections on */
+        size_t nloops;
         unsigned long long refused[2]; /* connections turned away, since the last log line */
         int64_t refused_logged[2];     /* boot clock of that line */
 };

@@ -23,10 +23,10 @@ static int on_accept_resume(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
-/* Every loop polls both listening sockets; whichever wins accept4 serves the connection.
- * Under load a wake-up takes a batch, so the others find nothing and go back to sleep.
- * (EPOLLEXCLUSIVE would wake one loop only, but sd-event does not take the flag, and an epoll
- * set nested in sd-event's still wakes every loop: measured.) */
+/* The first loop polls both listening sockets and accepts for all (su_conn_accept hands each
+ * connection to the loop with the fewest): no loop is woken for nothing.  Under load a wake-up
+ * takes a batch.  (Every loop polling them woke them all per connection; EPOLLEXCLUSIVE is not
+ * taken by sd-event, and an epoll set nested in sd-event's still woke every loop: measured.) */
 static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
         struct su_loop *l = userdata;
@@ -69,9 +69,16 @@ static int on_mail(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         struct su_pool_item *it = su_mailbox_take(&l->box);
         while (it) {
                 struct su_pool_item *next = it->next;
-                struct su_conn *c =
-                    (struct su_conn *)((char *)it - offsetof(struct su_conn, ticket));
-                su_conn_job_done(c);
+                if (!it->run) { /* a connection handed over by the accepting loop */
+                        struct su_handoff *h =
+                            (struct su_handoff *)((char *)it - offsetof(struct su_handoff, item));
+                        h->item.done = &l->box; /* "counted by the sender" */
+                        su_conn_adopt(l, h);
+                        free(h);
+                } else { /* a job back from the pool */
+                        su_conn_job_done(
+                            (struct su_conn *)((char *)it - offsetof(struct su_conn, ticket)));
+                }
                 it = next;
         }
         if (__atomic_load_n(&l->quit, __ATOMIC_ACQUIRE))
@@ -80,13 +87,15 @@ static int on_mail(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 }
 
 int su_loop_init(struct su_loop *l, unsigned index, struct su_ctx *ctx, struct su_pool *pool,
-                 const int listen_fd[2], struct su_db db)
+                 const int listen_fd[2], struct su_db db, struct su_loop *all, size_t nall)
 {
         memset(l, 0, sizeof(*l));
         l->index = index;
         l->ctx = ctx;
         l->pool = pool;
         l->db = db;
+        l->loops = all;
+        l->nloops = nall;
         l->box.efd = -1;
         int r = sd_event_new(&l->event);
         if (r < 0)
@@ -103,7 +112,8 @@ int su_loop_init(struct su_loop *l, unsigned index, struct su_ctx *ctx, struct s
                 return r;
         for (int i = 0; i < 2; i++) {
                 l->listen_fd[i] = listen_fd[i];
-                if (listen_fd[i] < 0)
+                /* The first loop accepts for all and hands connections to the least busy. */
+                if (listen_fd[i] < 0 || index != 0)
                         continue;
                 r = sd_event_add_io(l->event, &l->listen_src[i], listen_fd[i], EPOLLIN, on_listen,
                                     l);
@@ -143,6 +153,18 @@ void su_loop_stop(struct su_loop *l)
 
 void su_loop_done(struct su_loop *l)
 {
+        /* connections handed over but never taken in (the loop stopped first) */
+        for (struct su_pool_item *it = l->box.efd >= 0 ? su_mailbox_take(&l->box) : NULL, *next; it;
+             it = next) {
+                next = it->next;
+                if (!it->run) {
+                        struct su_handoff *h =
+                            (struct su_handoff *)((char *)it - offsetof(struct su_handoff, item));
+                        su_limits_conn_close(&l->ctx->limits, h->kind == SU_SOCK_PAM, h->uid);
+                        close(h->fd);
+                        free(h);
+                }
+        }
         while (l->conns)
                 su_conn_free(l->conns);
         for (int i = 0; i < 2; i++)

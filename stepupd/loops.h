@@ -8,7 +8,7 @@
  * database connections.  The loop runs on its own thread after su_loop_start(), or on the
  * caller's with sd_event_loop(l->event). */
 int su_loop_init(struct su_loop *l, unsigned index, struct su_ctx *ctx, struct su_pool *pool,
-                 const int listen_fd[2], struct su_db db);
+                 const int listen_fd[2], struct su_db db, struct su_loop *all, size_t nall);
 int su_loop_start(struct su_loop *l);
 /* Asks a loop on its own thread to end, and waits for it. */
 void su_loop_stop(struct su_loop *l);

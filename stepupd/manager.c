@@ -257,7 +257,7 @@ int su_manager_startup(struct su_manager *m)
                 goto undo_dbs;
         for (size_t i = 0; i < m->nloops; i++) {
                 r = su_loop_init(&m->loops[i], (unsigned)i, &m->ctx, &m->pool, m->listen_fd,
-                                 loop_db[i]);
+                                 loop_db[i], m->loops, m->nloops);
                 loop_db[i] = (struct su_db){0}; /* the loop owns them now */
                 if (r < 0)
                         return r;

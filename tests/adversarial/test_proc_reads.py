@@ -51,7 +51,14 @@ def main():
         for service in ("proc-allow", "proc-tty", "proc-session", "proc-tty"):
             before = open(trace).read().count("\n")
             rep = sc.call(sock, "DECIDE", SERVICE=service, USER="root", PHASE=1)
-            time.sleep(0.1)
+            # strace writes its lines a little after the fact: wait for the read to show
+            for _ in range(40):
+                time.sleep(0.05)
+                lines = open(trace).read().splitlines()[before:]
+                n = sum(1 for line in lines if stat.search(line))
+                if n:
+                    break
+            time.sleep(0.1)  # and for any second read to show too
             lines = open(trace).read().splitlines()[before:]
             n = sum(1 for line in lines if stat.search(line))
             print("%-13s -> %-9s opens of /proc/%d/stat: %d" % (service, rep["type"], me, n))
