@@ -152,6 +152,15 @@ int main(void)
                                         want == 'Y' ? "served" : "refused");
                         CHECK(got[k][i] == want);
                 }
+        /* PHASE is not for show: the decision's audit event names the PAM phase that asked. */
+        struct su_msg req, rep;
+        su_msg_init(&req, SU_REQ_DECIDE);
+        su_msg_put_str(&req, SU_T_SERVICE, "adv-allow-phase");
+        su_msg_put_str(&req, SU_T_USER, "adv00");
+        su_msg_put_u32(&req, SU_T_PHASE, SU_PHASE_ACCOUNT);
+        CHECK(adv_call(env.pam_sock, &req, &rep) == 0 && rep.type == SU_REP_ALLOW);
+        CHECK(adv_log_count(&env, "service=adv-allow-phase") >= 1);
+        CHECK(adv_log_count(&env, "phase=account") >= 1);
         if (check_failures)
                 adv_dump_log(&env);
         adv_cleanup(&env);
