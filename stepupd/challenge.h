@@ -19,18 +19,22 @@ struct su_challenge_spec {
         const char *scope_key; /* NULL for a local proof */
         const uint32_t *sets;
         size_t nsets;
-        const char *message; /* shown with the first prompt, may be NULL */
+        const char *message;       /* shown with the first prompt, may be NULL */
+        enum su_failmode failmode; /* the rule's (SU_FAILMODE_DEFAULT: secure) */
 };
 
 /* Starts a challenge on the call's connection and fills rep with CHALLENGE.  -ENOKEY when
  * the user has no enrolled factor set that satisfies the rule, -EBUSY when the user has too
- * many challenges open, -EWOULDBLOCK when it must run on the pool; nothing replied then. */
+ * many challenges open, -EWOULDBLOCK when it must run on the pool; nothing replied then.
+ * Any other error: the factor's service cannot be reached (the caller's failmode decides). */
 int su_challenge_begin(struct su_call *c, const struct su_challenge_spec *spec,
                        struct su_reply *rep);
 
-/* The answer to the connection's pending challenge: CHALLENGE for the next round, ALLOW when a
- * set is complete, DENY otherwise.  -EWOULDBLOCK (nothing spent) when it must run on the
- * pool. */
+/* The answer to the connection's pending challenge: CHALLENGE for the next round (or the same
+ * one again, when a factor is still waiting for an approval elsewhere), ALLOW when a set is
+ * complete, DENY otherwise.  A network factor that cannot be reached gets the rule's failmode
+ * (safe: ALLOW without a grant, logged at LOG_CRIT).  -EWOULDBLOCK (nothing spent) when it
+ * must run on the pool. */
 int su_challenge_answer(struct su_call *c, const char *id, const char *answer,
                         struct su_reply *rep);
 

@@ -22,6 +22,8 @@ int su_ctx_init(struct su_ctx *x, struct su_config *cfg)
         su_limits_init(&x->limits, x->cfg.max_connections, x->cfg.user_connections,
                        x->cfg.user_connections_per_uid, x->cfg.challenges_per_user,
                        x->cfg.hash_burst, x->cfg.hash_per_minute);
+        /* One pool thread always stays free of network waits (TOTP, writes, hashing). */
+        su_limits_network_init(&x->limits, x->cfg.pool_threads > 1 ? x->cfg.pool_threads - 1 : 1);
         x->store_cfg = (struct su_store_config){
             .kind = x->cfg.store_kind,
             .conninfo = x->cfg.store_conninfo,

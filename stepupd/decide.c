@@ -133,7 +133,8 @@ int su_decide(struct su_call *c, const struct su_request *q, const char *ssh_com
                                          .scope_key = key,
                                          .sets = d.factor_sets,
                                          .nsets = d.nfactor_sets,
-                                         .message = d.message};
+                                         .message = d.message,
+                                         .failmode = d.failmode};
         r = su_challenge_begin(c, &spec, rep);
         if (r == 0 || r == -EWOULDBLOCK)
                 return r;

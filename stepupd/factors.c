@@ -48,6 +48,15 @@ uint32_t su_factors_all(void)
         return bits;
 }
 
+uint32_t su_factors_provided(void)
+{
+        uint32_t bits = 0;
+        for (size_t i = 0; i < su_nfactors; i++)
+                if (su_factors[i]->provided)
+                        bits |= su_factors[i]->bit;
+        return bits;
+}
+
 unsigned su_factors_tables(uint32_t mask)
 {
         unsigned t = 0;
