@@ -46,8 +46,8 @@ struct su_factor_ops {
         /* Checks an answer: 0 proven, -EACCES wrong (a failure), -EALREADY already used,
          * -EINPROGRESS not yet (the same round is asked again: nothing counted or spent),
          * -ETIME the proof's time ran out at its source (no failure counted), other -errno
-         * unavailable.  ch->reason (a static string) may say why, for the audit event and the
-         * user, in place of wrong.  *done: the factor is complete (a factor may take several
+         * unavailable.  ch->reason (static, or in ch->state) may say why, for the audit event and
+         * the user, in place of wrong.  *done: the factor is complete (a factor may take several
          * rounds).  When done and grant is non-NULL, the grant is recorded with what the
          * proof consumes, in one transaction. */
         int (*verify)(struct su_call *c, struct su_challenge *ch, const char *answer,

@@ -4,6 +4,7 @@
 
 const struct su_factor_ops *const su_factors[] = {
     &su_factor_totp,
+    &su_factor_idp,
     &su_factor_question,
     &su_factor_recovery,
 };

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
+#include "idp_client.h"
 #include "loops.h"
 #include "store_open.h"
 #include "totp.h"
@@ -154,8 +155,8 @@ static int setup_sockets(struct su_manager *m)
          * from systemd is blocking, and a blocking accept4() would hang the losers. */
         for (int i = 0; i < 2; i++) {
                 int fl = m->listen_fd[i] >= 0 ? fcntl(m->listen_fd[i], F_GETFL) : 0;
-                if (fl < 0 || (m->listen_fd[i] >= 0 &&
-                               fcntl(m->listen_fd[i], F_SETFL, fl | O_NONBLOCK) < 0))
+                if (fl < 0 ||
+                    (m->listen_fd[i] >= 0 && fcntl(m->listen_fd[i], F_SETFL, fl | O_NONBLOCK) < 0))
                         return -errno;
         }
         if (m->listen_fd[SU_SOCK_USER] < 0 && cfg->user_socket && *cfg->user_socket) {
@@ -211,6 +212,12 @@ int su_manager_startup(struct su_manager *m)
         int r = su_totp_init();
         if (r < 0) {
                 fprintf(stderr, "stepupd: liboath initialisation failed\n");
+                return r;
+        }
+        /* libcurl and rhonabwy want their global set-up before any thread (the idp factor). */
+        r = su_idp_global_init();
+        if (r < 0) {
+                fprintf(stderr, "stepupd: libcurl/rhonabwy initialisation failed\n");
                 return r;
         }
         r = su_ctx_reload(&m->ctx, &rq, NULL, 0);

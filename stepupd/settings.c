@@ -42,6 +42,7 @@ void su_config_defaults(struct su_config *c)
         c->policy_path = strdup(STEPUP_POLICY_PATH);
         c->config_path = strdup(STEPUP_CONFIG_PATH);
         c->questions_path = strdup(STEPUP_QUESTIONS_PATH);
+        c->idp_config_path = strdup(STEPUP_IDP_CONFIG_PATH);
         c->fleet_key = strdup(STEPUP_FLEET_KEY_PATH);
 }
 
@@ -53,6 +54,7 @@ void su_config_free(struct su_config *c)
         free(c->policy_path);
         free(c->config_path);
         free(c->questions_path);
+        free(c->idp_config_path);
         free(c->store_conninfo);
         free(c->fleet_key);
         memset(c, 0, sizeof(*c));
@@ -103,13 +105,22 @@ static char *trim(char *s)
         return s;
 }
 
-/* store = sqlite:PATH | postgresql:CONNINFO;  fleet_key = PATH */
+/* store = sqlite:PATH | postgresql:CONNINFO;  fleet_key = PATH;  idp_config = PATH */
 static int set_string(struct su_config *c, const char *k, const char *v, const char *path,
                       unsigned lineno, char *err, size_t errsize)
 {
         char **dst;
         const char *val = v;
-        if (strcmp(k, "fleet_key") == 0) {
+        if (strcmp(k, "idp_config") == 0) {
+                if (v[0] != '/') {
+                        snprintf(err, errsize, "%s:%u: idp_config must be an absolute path", path,
+                                 lineno);
+                        return -EINVAL;
+                }
+                if (c->idp_config_given)
+                        return 0; /* --idp-config wins */
+                dst = &c->idp_config_path;
+        } else if (strcmp(k, "fleet_key") == 0) {
                 if (v[0] != '/') {
                         snprintf(err, errsize, "%s:%u: fleet_key must be an absolute path", path,
                                  lineno);
@@ -179,7 +190,8 @@ int su_config_load(struct su_config *c, const char *path, char *err, size_t errs
                 }
                 *eq = 0;
                 char *k = trim(line), *v = trim(eq + 1);
-                if (strcmp(k, "store") == 0 || strcmp(k, "fleet_key") == 0) {
+                if (strcmp(k, "store") == 0 || strcmp(k, "fleet_key") == 0 ||
+                    strcmp(k, "idp_config") == 0) {
                         r = set_string(c, k, v, path, lineno, err, errsize);
                         if (r < 0)
                                 break;

@@ -20,11 +20,12 @@ LAYERS = [
     ("services", {"decide", "policy_request", "challenge", "fresh_proof", "lockout", "factors",
                   "factor_totp", "factor_question", "factor_recovery", "factor_idp", "reply",
                   "peer", "remote", "clocks", "caps", "audit", "metrics", "ctx", "questions",
-                  "settings", "idp_client", "idp_config", "idp_token", "qr_text"}),
+                  "settings", "idp_client", "idp_config", "idp_token"}),
     ("store", {"sqldb", "local", "failures", "store_open", "store_sqlite", "store_pg",
                "fleet_key"}),
-    # pure helpers below everything: TOTP, hashing, answers, recovery codes, fault points
-    ("base", {"totp", "answer", "secret_hash", "recovery", "faults"}),
+    # pure helpers below everything: TOTP, hashing, answers, recovery codes, fault points,
+    # one bounded HTTP exchange (libcurl)
+    ("base", {"totp", "answer", "secret_hash", "recovery", "faults", "http"}),
 ]
 RANK = {name: i for i, (_, names) in enumerate(LAYERS) for name in names}
 
