@@ -108,15 +108,15 @@ void su_challenge_abandon(struct su_ctx *x, const struct su_audit_req *rq, struc
 }
 
 /* A factor that waits on the network runs on the pool, and only while fewer than the cap of
- * such calls run at once (caps.h): -EAGAIN ("busy") otherwise, which the rule's failmode
- * decides like an unreachable service. */
+ * such calls run at once (caps.h): -ENOBUFS otherwise, which the rule's failmode decides like
+ * an unreachable service.  (Not -EAGAIN: that is -EWOULDBLOCK, "run me on the pool".) */
 static int network_enter(struct su_call *c, const struct su_factor_ops *f)
 {
         if (!f->waits_network)
                 return 0;
         if (!c->in_pool)
                 return -EWOULDBLOCK;
-        return su_limits_network_acquire(&c->ctx->limits);
+        return su_limits_network_acquire(&c->ctx->limits) < 0 ? -ENOBUFS : 0;
 }
 
 static void network_leave(struct su_call *c, const struct su_factor_ops *f)
@@ -217,6 +217,13 @@ int su_challenge_begin(struct su_call *c, const struct su_challenge_spec *spec,
         return 0;
 }
 
+const char *su_challenge_unavailable_text(int err)
+{
+        if (err == -ENOBUFS)
+                return "too many step-ups are waiting on a network service at once";
+        return strerror(-err);
+}
+
 /* A factor's network service cannot be reached (down, slow, busy) after the challenge began:
  * the rule's failmode decides, as decide.c does when it cannot begin.  Safe allows without
  * recording a grant; a local proof (an enrolment change) never takes that way. */
@@ -225,7 +232,7 @@ static void network_unavailable(struct su_call *c, struct su_challenge *ch,
 {
         char why[200];
         snprintf(why, sizeof(why), "step-up service unavailable: %s",
-                 ch->reason ? ch->reason : strerror(-err));
+                 ch->reason ? ch->reason : su_challenge_unavailable_text(err));
         if (ch->failmode == SU_FAILMODE_SAFE && !ch->local) {
                 su_audit(&c->audit, SU_EV_DECISION, LOG_CRIT,
                          "step-up unavailable: allowed by the rule's failmode safe", "STEPUP_USER",
@@ -317,8 +324,8 @@ int su_challenge_answer(struct su_call *c, const char *id, const char *answer, s
         if (r == 0) {
                 r = f->verify(c, ch, answer, completes && !ch->local ? &grant : NULL, &done);
                 network_leave(c, f);
-        } else if (r == -EAGAIN) {
-                ch->reason = "too many requests waiting on it at once";
+        } else if (r == -ENOBUFS) {
+                ch->reason = su_challenge_unavailable_text(r);
         }
         if (r == -EINPROGRESS) {
                 /* Not yet (an approval elsewhere still pending): the same round again, with

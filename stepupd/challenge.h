@@ -42,5 +42,8 @@ int su_challenge_answer(struct su_call *c, const char *id, const char *answer,
 void su_challenge_abandon(struct su_ctx *x, const struct su_audit_req *rq, struct su_session *s,
                           const char *why);
 
+/* Words for a failure of su_challenge_begin/answer that makes a step-up unavailable. */
+const char *su_challenge_unavailable_text(int err);
+
 /* True when some set is a subset of have. */
 bool su_factor_sets_satisfied(const uint32_t *sets, size_t nsets, uint32_t have);

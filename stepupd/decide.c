@@ -31,7 +31,8 @@ static int unavailable(struct su_call *c, const struct su_request *q, const stru
                        const char *rule, int err, struct su_reply *rep)
 {
         char why[160];
-        snprintf(why, sizeof(why), "step-up service unavailable: %s", strerror(-err));
+        snprintf(why, sizeof(why), "step-up service unavailable: %s",
+                 su_challenge_unavailable_text(err));
         if (d->failmode == SU_FAILMODE_SAFE) {
                 su_audit(&c->audit, SU_EV_DECISION, LOG_CRIT,
                          "step-up unavailable: allowed by the rule's failmode safe", "STEPUP_USER",

@@ -139,21 +139,23 @@ static void sleep_us(uint64_t us)
 /* Polls until approved, refused or expired, or until another poll would not fit in the time
  * one request may take (then -EINPROGRESS: the same round is asked again).  A poll other
  * than the first of this request starts only with half the time still left, so a slow
- * provider's answer is not cut short by our own deadline. */
+ * provider's answer is not cut short by our own deadline.  The provider's word on expiry
+ * (expired_token) is asked for first; our own clock decides only when no poll can be made. */
 static int poll_for_token(struct su_idp *idp, struct su_challenge *ch, struct idp_round *st,
                           uint64_t end, char **token)
 {
         const uint64_t half = (uint64_t)idp->cfg.timeout_ms * 500;
-        for (;;) {
-                if (su_now_boot() >= st->expires_boot) {
-                        ch->reason = "the code expired before it was approved (expires_in)";
-                        return -ETIME;
-                }
+        for (unsigned polled = 0;; polled++) {
                 uint64_t now = su_now_us();
                 uint64_t next =
                     st->last_poll_us ? st->last_poll_us + st->interval * 1000000ULL : now;
                 uint64_t at = next > now ? next : now;
-                if (at >= end || end - at < half)
+                bool fits = at < end && end - at >= half;
+                if ((!fits || polled > 0) && su_now_boot() > st->expires_boot) {
+                        ch->reason = "the code expired before it was approved (expires_in)";
+                        return -ETIME;
+                }
+                if (!fits)
                         return -EINPROGRESS;
                 if (at > now)
                         sleep_us(at - now);
@@ -222,8 +224,9 @@ static int idp_verify(struct su_call *c, struct su_challenge *ch, const char *an
                 return r;
         }
         const char *who = su_idp_config_user(&idp->cfg, value);
+        bool same = who && strcmp(who, ch->user) == 0;
         explicit_bzero(value, sizeof(value));
-        if (!who || strcmp(who, ch->user) != 0) {
+        if (!same) {
                 ch->reason = "the identity provider vouched for another user";
                 return -EACCES;
         }

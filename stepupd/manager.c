@@ -222,8 +222,10 @@ int su_manager_startup(struct su_manager *m)
         }
         r = su_ctx_reload(&m->ctx, &rq, NULL, 0);
         if (r < 0) {
-                fprintf(stderr, "stepupd: %s: policy not loaded (%s); refusing to start\n",
-                        cfg->policy_path, strerror(-r));
+                fprintf(stderr,
+                        "stepupd: the policy, the question catalogue or idp.conf did not load "
+                        "(%s); refusing to start\n",
+                        strerror(-r));
                 return r;
         }
         /* Every thread gets its own database connections, opened now so that a problem

@@ -190,11 +190,16 @@ class Glewlwyd:
     """A private Glewlwyd; use as a context manager or call start()/stop()."""
 
     def __init__(self, workdir=None, device_expiration=600, device_interval=5,
-                 token_duration=3600, otp_expiration=600, log_level="WARNING"):
+                 token_duration=3600, otp_expiration=600, log_level="WARNING",
+                 public_port=None):
         """device_expiration / device_interval: the device grant's expires_in and interval
         (s); token_duration: ID/access token lifetime (exp - iat); otp_expiration: how long
         a TOTP sign-in counts in a person's Glewlwyd session (the scheme's "expiration":
-        within it the same Browser approves more codes without a new TOTP code)."""
+        within it the same Browser approves more codes without a new TOTP code).
+        public_port: the port Glewlwyd tells clients to use (its external_url, and so the
+        issuer and every endpoint in the discovery document), when something in front of it
+        (tests/idp/idp_front.py) forwards to Glewlwyd's own port; the harness's own calls
+        always go to Glewlwyd's port."""
         self.workdir = workdir
         self.own_workdir = workdir is None
         self.device_expiration = device_expiration
@@ -202,6 +207,7 @@ class Glewlwyd:
         self.token_duration = token_duration
         self.otp_expiration = otp_expiration
         self.log_level = log_level
+        self.public_port = public_port
         self.proc = None
         self.port = None
         self.users = dict(USERS)
@@ -216,7 +222,7 @@ class Glewlwyd:
     # ---- life cycle -------------------------------------------------------------------
     @property
     def base_url(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://127.0.0.1:{self.public_port or self.port}"
 
     def issuer_of(self, plugin=PLUGIN):
         return f"{self.base_url}/api/{plugin}"
