@@ -114,6 +114,15 @@ def case_status_and_approval(build):
           stats["factors"])
     st = status(env, "alice")["factors"]["idp"]
     check(st.get("discovered") is True, "STATUS: discovered", st)
+    # stepupctl prints the factor's columns; policy test knows the keyword
+    out = env.ctl("status", "--user", "alice").stdout
+    line = re.search(r"^idp\s.*$", out, re.M)
+    check(line and "state=available" in line.group(0) and
+          "issuer=" + w.idp.issuer in line.group(0), "stepupctl status shows idp", out)
+    r = env.ctl("policy", "test", "--file", os.path.join(env.tmp, "policy.conf"), "--user",
+                "alice", "--service", "idp-both", check_rc=False)
+    check("require" in r.stdout and "totp+idp" in r.stdout, "stepupctl policy test: totp+idp",
+          r.stdout, r.stderr)
     log = env.log()[mark:]
     check(code not in log, "the user code is not in the log")
 
