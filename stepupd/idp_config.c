@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "http.h"
 #include "names.h"
@@ -188,13 +189,14 @@ static int load_map(struct su_idp_config *c, uid_t owner, char *err, size_t errs
         return 0;
 }
 
-static int load_secret(struct su_idp_config *c, const char *path, uid_t owner, char *err,
-                       size_t errsize)
+/* The client secret: owned by root or by the daemon's own user (a systemd credential,
+ * LoadCredential=, is copied for the service's user), readable by its owner only. */
+static int load_secret(struct su_idp_config *c, const char *path, char *err, size_t errsize)
 {
         char *text, why[160];
         size_t len;
-        int r = su_safe_read(path, owner, SU_IDP_SECRET_MAX + 2, SU_SAFE_SECRET, &text, &len, why,
-                             sizeof(why));
+        int r = su_safe_read(path, geteuid(), SU_IDP_SECRET_MAX + 2,
+                             SU_SAFE_ROOT_TOO | SU_SAFE_SECRET, &text, &len, why, sizeof(why));
         if (r < 0) {
                 snprintf(err, errsize, "%s: %s", path, why);
                 return r;
@@ -375,7 +377,7 @@ static int finish(struct su_idp_config *c, const char *path, const char *secret_
                 return -errno;
         }
         if (secret_file) {
-                int r = load_secret(c, secret_file, owner, err, errsize);
+                int r = load_secret(c, secret_file, err, errsize);
                 if (r < 0)
                         return r;
         }

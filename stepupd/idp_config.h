@@ -1,8 +1,9 @@
 /* /etc/stepup/idp.conf: the organisation's OpenID Connect provider for the idp factor
  * ("key = value" lines, '#' comments; every key in idp.conf(5)).  Read with the one safe
  * reader (root-owned, not group/world-writable); the client secret lives in its own file
- * with no group/other permissions at all, and the optional user map in another root-owned
- * file.  Never logs: errors are "file:line: message". */
+ * with no group/other permissions at all, owned by root or by the daemon's user (a systemd
+ * credential), and the optional user map in another root-owned file.  Never logs: errors are
+ * "file:line: message". */
 #pragma once
 
 #include <stdbool.h>

@@ -228,6 +228,20 @@ int su_manager_startup(struct su_manager *m)
                         strerror(-r));
                 return r;
         }
+        /* The packaged unit allows no network (AF_UNIX only): idp.conf needs a drop-in
+         * (docs/factors.md).  Said once at start; each failure shows in STATUS too. */
+        if (m->ctx.rules && m->ctx.rules->idp) {
+                int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (fd < 0)
+                        fprintf(stderr,
+                                "stepupd: %s is set up, but this process may not open network "
+                                "sockets (%s): the idp factor cannot reach %s; see "
+                                "docs/factors.md for the service drop-in\n",
+                                cfg->idp_config_path, strerror(errno),
+                                m->ctx.rules->idp->cfg.issuer);
+                else
+                        close(fd);
+        }
         /* Every thread gets its own database connections, opened now so that a problem
          * stops the start with its reason. */
         m->nloops = loop_count(cfg);
