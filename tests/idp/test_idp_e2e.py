@@ -198,8 +198,27 @@ def case_policy_edit(build):
         check(open(path).read().startswith(tp.MARK + "\n"), "the edit is not in the file")
 
 
+def case_stepupctl_fresh_proof(build):
+    """Changing one's factors needs a fresh proof with a factor one has: the identity
+    provider's approval is one (stepupctl's prompt), yet it is no first enrolment."""
+    with idp_env(build, "allow\n") as env:
+        env.ctl("reset", "--user", "erin", "--factor", "totp")
+        env.ctl("recovery-codes", "--user", "erin")
+        t = env.term("erin")
+        ctl = f"{env.stepupctl} --user-socket {env.usock}"
+        rc, out, seen = t.run(f"{ctl} remove idp")
+        check(rc != 0 and "nothing of yours to remove" in out, "remove idp: refused", rc, out)
+        screens = []
+        rc, out, seen = t.run(f"{ctl} remove recovery", {"idp": approver("erin", screens)})
+        check(seen == ["idp"], "the fresh proof is an idp approval", seen, out)
+        check(rc == 0 and "factor removed" in out, "removed after the approval", rc, out)
+        check(shows_code_and_url(screens[-1]), "stepupctl shows the code, URL and QR",
+              screens[-1])
+        check(env.status("erin")["factors"]["recovery"].get("unused") == 0, "codes gone")
+
+
 if __name__ == "__main__":
     e2e.main([case_sudo, case_sudo_denied_or_expired, case_su, case_sshd_keyboard_interactive,
-              case_ssh_gate, case_policy_edit],
+              case_ssh_gate, case_policy_edit, case_stepupctl_fresh_proof],
              needs=("sudo", "oathtool", "setpriv", "unshare", "openssl", "su", "ssh",
                     "ssh-keygen", "/usr/sbin/sshd"))
