@@ -28,8 +28,19 @@ static bool signing_alg(jwa_alg a)
         }
 }
 
+/* The key type an algorithm needs (RFC 7518). */
+static const char *kty_of(const char *alg)
+{
+        if (strncmp(alg, "RS", 2) == 0 || strncmp(alg, "PS", 2) == 0)
+                return "RSA";
+        if (strncmp(alg, "ES", 2) == 0)
+                return "EC";
+        return strcmp(alg, "EdDSA") == 0 ? "OKP" : "";
+}
+
 /* The JWKS entry to check with: the signing key with this kid, or without a kid the only
- * signing key.  NULL when there is none (*unknown: a kid the set does not have). */
+ * signing key of the algorithm's type.  NULL when there is none (*unknown: a kid the set
+ * does not have). */
 static json_t *pick_key(json_t *set, const char *kid, const char *alg, bool *unknown)
 {
         json_t *keys = json_object_get(set, "keys"), *found = NULL, *k;
@@ -42,8 +53,9 @@ static json_t *pick_key(json_t *set, const char *kid, const char *alg, bool *unk
                 const char *use = json_string_value(json_object_get(k, "use"));
                 const char *kalg = json_string_value(json_object_get(k, "alg"));
                 const char *kkid = json_string_value(json_object_get(k, "kid"));
+                const char *kty = json_string_value(json_object_get(k, "kty"));
                 if (!json_is_object(k) || (use && strcmp(use, "sig") != 0) ||
-                    (kalg && strcmp(kalg, alg) != 0))
+                    (kalg && strcmp(kalg, alg) != 0) || !kty || strcmp(kty, kty_of(alg)) != 0)
                         continue;
                 nsig++;
                 if (kid ? (kkid && strcmp(kkid, kid) == 0) : true)
