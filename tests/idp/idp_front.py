@@ -30,6 +30,9 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request, client_address):
+        pass  # a client (stepupd) that gave up and closed: nothing to report
+
 
 class Front:
     def __init__(self, port=None):
