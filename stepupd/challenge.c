@@ -108,14 +108,19 @@ void su_challenge_abandon(struct su_ctx *x, const struct su_audit_req *rq, struc
 }
 
 /* A factor that waits on the network runs on the pool, and only while fewer than the cap of
- * such calls run at once (caps.h): -ENOBUFS otherwise, which the rule's failmode decides like
- * an unreachable service.  (Not -EAGAIN: that is -EWOULDBLOCK, "run me on the pool".) */
-static int network_enter(struct su_call *c, const struct su_factor_ops *f)
+ * such calls run at once (caps.h), and a non-root caller only within its budget of costly
+ * work: -ENOBUFS ("busy") otherwise.  Busy is something a local user can bring about, so it
+ * is refused whatever the rule's failmode (su_challenge_failmode_applies).  (Not -EAGAIN:
+ * that is -EWOULDBLOCK, "run me on the pool".) */
+static int network_enter(struct su_call *c, const struct su_factor_ops *f, bool costs)
 {
+        unsigned wait;
         if (!f->waits_network)
                 return 0;
         if (!c->in_pool)
                 return -EWOULDBLOCK;
+        if (costs && su_limits_cost(&c->ctx->limits, c->peer.uid, 1, &wait) < 0)
+                return -ENOBUFS;
         return su_limits_network_acquire(&c->ctx->limits) < 0 ? -ENOBUFS : 0;
 }
 
@@ -130,7 +135,7 @@ static void network_leave(struct su_call *c, const struct su_factor_ops *f)
 static int ask(struct su_call *c, struct su_challenge *ch, const char *message, bool again,
                struct su_reply *rep)
 {
-        int r = network_enter(c, ch->current);
+        int r = network_enter(c, ch->current, !again);
         if (r < 0)
                 return r;
         r = new_id(ch->id);
@@ -220,8 +225,13 @@ int su_challenge_begin(struct su_call *c, const struct su_challenge_spec *spec,
 const char *su_challenge_unavailable_text(int err)
 {
         if (err == -ENOBUFS)
-                return "too many step-ups are waiting on a network service at once";
+                return "busy: too many step-ups are waiting on a network service";
         return strerror(-err);
+}
+
+bool su_challenge_failmode_applies(int err)
+{
+        return err != -ENOBUFS;
 }
 
 /* A factor's network service cannot be reached (down, slow, busy) after the challenge began:
@@ -233,7 +243,7 @@ static void network_unavailable(struct su_call *c, struct su_challenge *ch,
         char why[200];
         snprintf(why, sizeof(why), "step-up service unavailable: %s",
                  ch->reason ? ch->reason : su_challenge_unavailable_text(err));
-        if (ch->failmode == SU_FAILMODE_SAFE && !ch->local) {
+        if (ch->failmode == SU_FAILMODE_SAFE && !ch->local && su_challenge_failmode_applies(err)) {
                 su_audit(&c->audit, SU_EV_DECISION, LOG_CRIT,
                          "step-up unavailable: allowed by the rule's failmode safe", "STEPUP_USER",
                          ch->user, "STEPUP_SERVICE", ch->service, "STEPUP_RULE", ch->rule,
@@ -320,7 +330,7 @@ int su_challenge_answer(struct su_call *c, const char *id, const char *answer, s
         bool done = false;
         su_fault_point("before-commit");
         ch->reason = NULL;
-        r = network_enter(c, f);
+        r = network_enter(c, f, false); /* the attempt paid for itself above */
         if (r == 0) {
                 r = f->verify(c, ch, answer, completes && !ch->local ? &grant : NULL, &done);
                 network_leave(c, f);

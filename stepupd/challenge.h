@@ -44,6 +44,10 @@ void su_challenge_abandon(struct su_ctx *x, const struct su_audit_req *rq, struc
 
 /* Words for a failure of su_challenge_begin/answer that makes a step-up unavailable. */
 const char *su_challenge_unavailable_text(int err);
+/* Whether the rule's failmode may decide after err: not when the daemon is merely busy
+ * (-ENOBUFS: its own caps, which a local user can fill), only when the service is
+ * unreachable. */
+bool su_challenge_failmode_applies(int err);
 
 /* True when some set is a subset of have. */
 bool su_factor_sets_satisfied(const uint32_t *sets, size_t nsets, uint32_t have);
