@@ -191,7 +191,7 @@ class Glewlwyd:
 
     def __init__(self, workdir=None, device_expiration=600, device_interval=5,
                  token_duration=3600, otp_expiration=600, log_level="WARNING",
-                 public_port=None):
+                 public_port=None, public_scheme="http"):
         """device_expiration / device_interval: the device grant's expires_in and interval
         (s); token_duration: ID/access token lifetime (exp - iat); otp_expiration: how long
         a TOTP sign-in counts in a person's Glewlwyd session (the scheme's "expiration":
@@ -199,7 +199,7 @@ class Glewlwyd:
         public_port: the port Glewlwyd tells clients to use (its external_url, and so the
         issuer and every endpoint in the discovery document), when something in front of it
         (tests/idp/idp_front.py) forwards to Glewlwyd's own port; the harness's own calls
-        always go to Glewlwyd's port."""
+        always go to Glewlwyd's port.  public_scheme: "https" when that front ends TLS."""
         self.workdir = workdir
         self.own_workdir = workdir is None
         self.device_expiration = device_expiration
@@ -208,6 +208,7 @@ class Glewlwyd:
         self.otp_expiration = otp_expiration
         self.log_level = log_level
         self.public_port = public_port
+        self.public_scheme = public_scheme
         self.proc = None
         self.port = None
         self.users = dict(USERS)
@@ -222,7 +223,7 @@ class Glewlwyd:
     # ---- life cycle -------------------------------------------------------------------
     @property
     def base_url(self):
-        return f"http://127.0.0.1:{self.public_port or self.port}"
+        return f"{self.public_scheme}://127.0.0.1:{self.public_port or self.port}"
 
     def issuer_of(self, plugin=PLUGIN):
         return f"{self.base_url}/api/{plugin}"

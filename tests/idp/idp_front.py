@@ -13,6 +13,8 @@ can make it behave like the network or a compromised provider would:
                               down); front.up() listens again on the same port
   front.resume()              forward again after hang()
 
+Front(tls=(CERT, KEY)) speaks https (its certificate for 127.0.0.1; see tls_pair()).
+
 Nothing here answers in Glewlwyd's place: every answer that reaches stepupd is Glewlwyd's,
 except the one id_token a test swaps in, which Glewlwyd also issued.
 Standard library only.
@@ -22,7 +24,10 @@ import http.client
 import http.server
 import json
 import socket
+import os
 import socketserver
+import ssl
+import subprocess
 import threading
 
 
@@ -35,7 +40,8 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 class Front:
-    def __init__(self, port=None):
+    def __init__(self, port=None, tls=None):
+        self.tls = tls
         self.backend_port = None
         self.port = port or _free_port()
         self._swap = None
@@ -75,6 +81,10 @@ class Front:
                 self.do_POST()
 
         self.server = _Server(("127.0.0.1", self.port), Handler)
+        if self.tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*self.tls)
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -145,6 +155,18 @@ class Front:
         h.send_header("Content-Length", str(len(data)))
         h.end_headers()
         h.wfile.write(data)
+
+
+def tls_pair(directory, name="front"):
+    """A self-signed certificate for 127.0.0.1 (its own CA) and its key, made by openssl:
+    (certificate path, key path)."""
+    cert = os.path.join(directory, name + ".crt")
+    key = os.path.join(directory, name + ".key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
 
 
 def _free_port():

@@ -57,12 +57,15 @@ def skip_unless_available():
 class World:
     """Glewlwyd behind a Front, and idp.conf text for stepupd."""
 
-    def __init__(self, device_interval=1, device_expiration=600):
+    def __init__(self, device_interval=1, device_expiration=600, tls=False):
+        """tls: the front speaks https with a certificate of its own (self.ca)."""
         self.dir = tempfile.mkdtemp(prefix="stepup-idp.")
-        self.front = idp_front.Front()
+        self.ca = idp_front.tls_pair(self.dir)[0] if tls else None
+        self.front = idp_front.Front(tls=(self.ca, self.ca[:-4] + ".key") if tls else None)
         self.idp = gw.Glewlwyd(device_interval=device_interval,
                                device_expiration=device_expiration,
-                               public_port=self.front.port)
+                               public_port=self.front.port,
+                               public_scheme="https" if tls else "http")
         self.browsers = {}
         self.secret_path = os.path.join(self.dir, "client.secret")
 
@@ -94,6 +97,8 @@ class World:
         keys = {"issuer": self.idp.issuer, "client_id": self.idp.client_id,
                 "client_secret_file": self.secret_path, "scopes": "openid",
                 "require_amr": "otp", "timeout": "2", "clock_skew": "1"}
+        if self.ca:
+            keys["ca_file"] = self.ca
         keys.update({k: str(v) for k, v in extra.items() if v is not None})
         return "".join(f"{k} = {v}\n" for k, v in keys.items() if v != "")
 

@@ -433,11 +433,40 @@ def case_discovery_issuer_must_match(build):
         reload(env)
 
 
+def case_tls(build):
+    """An https provider (the front with a certificate of its own): trusted through
+    ca_file, refused without it (the system's store does not know it)."""
+    _, env = world(build)
+    with iw.World(device_interval=1, tls=True) as t:
+        check(t.idp.issuer.startswith("https://"), "an https issuer", t.idp.issuer)
+        t.write_conf(W["conf_path"])
+        reload(env)
+        try:
+            c, rep = begin(env, "bob")
+            check(rep["type"] == "CHALLENGE" and iw.verification_uri(rep.get("PROMPT")) ==
+                  t.idp.issuer + "/device", "https with ca_file: the code is shown", rep)
+            t.approve(iw.user_code(rep["PROMPT"]), "bob")
+            rep = enter(c, rep)
+            c.close()
+            check(rep["type"] == "ALLOW", "https with ca_file: ALLOW", rep)
+            t.write_conf(W["conf_path"], ca_file="")
+            reload(env)
+            rep = sc.call(env.sock, "DECIDE", SERVICE="idp-test", USER="bob", PHASE=1)
+            check(rep["type"] == "DENY" and "unavailable" in rep.get("MESSAGE", ""),
+                  "https without ca_file: the certificate is not trusted, DENY", rep)
+            st = status(env, "bob")["factors"]["idp"]
+            print("# without ca_file, STATUS says:", st.get("last_error"), flush=True)
+            check("certificate" in st.get("last_error", "").lower(), "STATUS says why", st)
+        finally:
+            W["world"].write_conf(W["conf_path"])
+            reload(env)
+
+
 CASES = [case_status_and_approval, case_denied_at_idp, case_code_expired,
          case_another_user_approves, case_wrong_audience, case_other_key,
          case_issued_before_the_step_up, case_key_rotation, case_totp_and_idp, case_idp_down,
          case_idp_down_after_the_code, case_idp_hangs_others_flow,
-         case_bad_config_stops_stepupd, case_discovery_issuer_must_match]
+         case_bad_config_stops_stepupd, case_discovery_issuer_must_match, case_tls]
 
 if __name__ == "__main__":
     e2e.main(CASES, needs=("oathtool", "setpriv", "unshare", "openssl"))
