@@ -57,7 +57,8 @@ void su_limits_challenge_release(struct su_limits *l, const char *user);
 
 /* At most max calls wait on a network service at once (set once, before any thread). */
 void su_limits_network_init(struct su_limits *l, unsigned max);
-/* One such call starts / ends: 0, or -EAGAIN when max are already running (the engine says -ENOBUFS). */
+/* One such call starts / ends: 0, or -EAGAIN when max are already running (the engine says
+ * -ENOBUFS). */
 int su_limits_network_acquire(struct su_limits *l);
 void su_limits_network_release(struct su_limits *l);
 
