@@ -2,6 +2,7 @@
 #include "proto.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum kind { K_NONE = 0, K_TEXT, K_MULTILINE, K_U32 };
@@ -68,6 +69,14 @@ void su_msg_init(struct su_msg *m, uint8_t type)
         memset(m->len, 0, sizeof(m->len));
         memset(m->num, 0, sizeof(m->num));
         memset(m->str, 0, sizeof(m->str));
+}
+
+void su_msg_free(struct su_msg *m)
+{
+        if (!m)
+                return;
+        su_msg_wipe(m);
+        free(m);
 }
 
 void su_msg_wipe(struct su_msg *m)

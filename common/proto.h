@@ -96,6 +96,8 @@ struct su_msg {
 void su_msg_init(struct su_msg *m, uint8_t type);
 /* Wipes the whole message (answers and secrets pass through it). */
 void su_msg_wipe(struct su_msg *m);
+/* Wipes and frees a heap message; NULL is fine. */
+void su_msg_free(struct su_msg *m);
 
 int su_msg_put_str(struct su_msg *m, enum su_tag tag, const char *s); /* -EINVAL, -E2BIG */
 int su_msg_put_u32(struct su_msg *m, enum su_tag tag, uint32_t v);

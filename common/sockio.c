@@ -1,6 +1,7 @@
 #include "sockio.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
@@ -68,15 +69,20 @@ int su_client_connect(const char *path, int timeout_ms)
         return fd;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t len, long long deadline)
+/* Sends (out) or receives len bytes by the deadline; a peer that closes while we read is
+ * -ECONNRESET. */
+static int transfer(int fd, uint8_t *p, size_t len, long long deadline, bool out)
 {
         while (len > 0) {
-                ssize_t n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+                ssize_t n = out ? send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT)
+                                : recv(fd, p, len, MSG_DONTWAIT);
+                if (n == 0 && !out)
+                        return -ECONNRESET;
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
                         if (errno == EAGAIN) {
-                                int r = wait_fd(fd, POLLOUT, deadline);
+                                int r = wait_fd(fd, out ? POLLOUT : POLLIN, deadline);
                                 if (r < 0)
                                         return r;
                                 continue;
@@ -89,27 +95,14 @@ static int write_all(int fd, const uint8_t *p, size_t len, long long deadline)
         return 0;
 }
 
+static int write_all(int fd, const uint8_t *p, size_t len, long long deadline)
+{
+        return transfer(fd, (uint8_t *)p, len, deadline, true);
+}
+
 static int read_all(int fd, uint8_t *p, size_t len, long long deadline)
 {
-        while (len > 0) {
-                ssize_t n = recv(fd, p, len, MSG_DONTWAIT);
-                if (n == 0)
-                        return -ECONNRESET;
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        if (errno == EAGAIN) {
-                                int r = wait_fd(fd, POLLIN, deadline);
-                                if (r < 0)
-                                        return r;
-                                continue;
-                        }
-                        return -errno;
-                }
-                p += n;
-                len -= (size_t)n;
-        }
-        return 0;
+        return transfer(fd, p, len, deadline, false);
 }
 
 int su_client_send(int fd, const struct su_msg *m, int timeout_ms)

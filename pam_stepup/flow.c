@@ -285,12 +285,8 @@ int su_mod_run(pam_handle_t *pamh, int flags, const struct su_mod_args *a, int p
                 pam_syslog(pamh, LOG_ERR, "stepupd answered %s: denied",
                            su_msg_type_name(rep->type));
 out:
-        if (req)
-                su_msg_wipe(req);
-        if (rep)
-                su_msg_wipe(rep);
-        free(req);
-        free(rep);
+        su_msg_free(req);
+        su_msg_free(rep);
         return r;
 }
 

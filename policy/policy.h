@@ -201,3 +201,10 @@ bool su_path_is_shell(const char *path, const char *shells);
  * allocated).  At most SU_USER_GROUPS_MAX groups are looked at. */
 #define SU_USER_GROUPS_MAX 256
 int su_user_groups(const char *user, char **names, size_t max);
+/* The same, with the names of gids kept for ttl_s seconds (the daemon's: membership is always
+ * asked afresh; only a group renamed shows late).  Thread-safe. */
+struct su_group_cache;
+struct su_group_cache *su_group_cache_new(unsigned ttl_s);
+struct su_group_cache *su_group_cache_free(struct su_group_cache *c);
+int su_user_groups_cached(const char *user, char **names, size_t max,
+                          struct su_group_cache *cache);

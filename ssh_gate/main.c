@@ -180,12 +180,8 @@ static bool allowed(const struct opts *o, const char *command, const char *typed
                                                    : "unexpected answer from stepupd");
         }
 out:
-        if (req)
-                su_msg_wipe(req);
-        if (rep)
-                su_msg_wipe(rep);
-        free(req);
-        free(rep);
+        su_msg_free(req);
+        su_msg_free(rep);
         return ok;
 }
 

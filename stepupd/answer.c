@@ -10,10 +10,9 @@
 
 int su_normalize_answer(const char *in, char *out, size_t size)
 {
-        /* A private locale object: the daemon's global locale stays "C". */
-        static locale_t utf8;
-        if (!utf8)
-                utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+        /* A private locale object, this call's own (threads, and no state kept): the daemon's
+         * global locale stays "C". */
+        locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
         if (!utf8)
                 return -EIO;
         locale_t old = uselocale(utf8);
@@ -55,6 +54,7 @@ int su_normalize_answer(const char *in, char *out, size_t size)
                 used += m;
         }
         uselocale(old);
+        freelocale(utf8);
         if (r == 0 && used == 0)
                 r = -EINVAL; /* an empty answer is no answer */
         if (r < 0) {

@@ -15,19 +15,28 @@
 static const char *const sock_names[2] = {"pam", "user"};
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
-static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata);
+static int pump(struct su_conn *c, uint64_t arrival_us);
 
+/* The connection's deadline: idle_timeout for the next request, challenge_timeout while a
+ * challenge waits for its answer.  The loop's sweep (loops.c) closes what is past it: no
+ * timer per connection to arm and disarm. */
 static int arm_timer(struct su_conn *c)
 {
         const struct su_config *cfg = &c->l->ctx->cfg;
         unsigned secs = c->session.pending ? cfg->challenge_timeout : cfg->idle_timeout;
-        uint64_t usec = (uint64_t)secs * 1000000ULL;
-        if (c->timer)
-                return sd_event_source_set_time_relative(c->timer, usec) < 0
-                           ? -EIO
-                           : sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
-        return sd_event_add_time_relative(c->l->event, &c->timer, CLOCK_MONOTONIC, usec, 0,
-                                          on_timeout, c);
+        c->deadline_us = su_now_us() + (uint64_t)secs * 1000000ULL;
+        return 0;
+}
+
+void su_conn_expire(struct su_loop *l, uint64_t now_us)
+{
+        struct su_conn *next;
+        for (struct su_conn *c = l->conns; c; c = next) {
+                next = c->next;
+                /* a job on the pool holds no deadline; its end sets a new one */
+                if (!c->job && !c->gone && c->deadline_us && now_us >= c->deadline_us)
+                        su_conn_close(c, c->session.pending ? "challenge timed out" : "idle");
+        }
 }
 
 static void job_free(struct su_job *j)
@@ -46,7 +55,6 @@ void su_conn_free(struct su_conn *c)
         su_dispatch_session_end(l->ctx, &c->session, "connection closed before an answer");
         job_free(c->job);
         sd_event_source_disable_unref(c->io);
-        sd_event_source_disable_unref(c->timer);
         if (c->fd >= 0)
                 close(c->fd);
         if (c->prev)
@@ -67,7 +75,6 @@ void su_conn_close(struct su_conn *c, const char *why)
                 /* The pool still uses the connection's session: free it when the job is back. */
                 c->gone = true;
                 sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
-                sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
                 return;
         }
         if (why)
@@ -111,7 +118,9 @@ int su_conn_accept(struct su_loop *l, int listen_fd, enum su_sock_kind kind)
 {
         int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0) {
-                if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+                if (errno == EINTR || errno == ECONNABORTED)
+                        return 1; /* this one is gone; there may be more */
+                if (errno == EAGAIN)
                         return 0;
                 /* Out of descriptors or memory: the caller pauses accepting for a moment
                  * (the listening socket stays readable, so retrying at once would spin). */
@@ -128,26 +137,26 @@ int su_conn_accept(struct su_loop *l, int listen_fd, enum su_sock_kind kind)
                 close(fd);
                 su_audit(&rq, SU_EV_ERROR, LOG_WARNING, "connection refused: no peer credentials",
                          "STEPUP_SOCKET", sock_names[kind], NULL);
-                return 0;
+                return 1;
         }
         if (kind == SU_SOCK_PAM && cred.uid != 0) {
                 close(fd); /* the PAM socket serves only uid 0 */
                 su_audit(&rq, SU_EV_ERROR, LOG_WARNING,
                          "connection refused: PAM socket peer is not root", "STEPUP_SOCKET",
                          sock_names[kind], NULL);
-                return 0;
+                return 1;
         }
         const char *why = NULL;
         if (su_limits_conn_open(&l->ctx->limits, kind == SU_SOCK_PAM, cred.uid, &why) < 0) {
                 refuse_busy(fd, why);
                 log_refused(l, kind, why);
-                return 0;
+                return 1;
         }
         struct su_conn *c = malloc(sizeof(*c));
         if (!c) {
                 su_limits_conn_close(&l->ctx->limits, kind == SU_SOCK_PAM, cred.uid);
                 refuse_busy(fd, "out of memory");
-                return 0;
+                return 1;
         }
         memset(c, 0, offsetof(struct su_conn, in));
         c->prev = c->next = NULL;
@@ -167,7 +176,7 @@ int su_conn_accept(struct su_loop *l, int listen_fd, enum su_sock_kind kind)
                 r = arm_timer(c);
         if (r < 0)
                 su_conn_free(c);
-        return 0;
+        return 1;
 }
 
 static int flush_out(struct su_conn *c)
@@ -226,7 +235,7 @@ static int to_pool(struct su_conn *c, struct su_job *j)
             .run = pool_run, .done = &c->l->box, .uid = c->uid, .urgent = c->kind == SU_SOCK_PAM};
         if (su_pool_submit(c->l->pool, &c->ticket) == 0) {
                 /* Nothing more is read until the reply: one request at a time. */
-                sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
+                c->deadline_us = 0;
                 return sd_event_source_set_io_events(c->io, 0);
         }
         c->job = NULL;
@@ -243,7 +252,7 @@ void su_conn_job_done(struct su_conn *c)
                 su_conn_close(c, "connection closed before an answer");
                 return;
         }
-        if (finish(c, j) < 0)
+        if (finish(c, j) < 0 || pump(c, su_now_us()) < 0)
                 su_conn_close(c, "connection closed before an answer");
 }
 
@@ -256,8 +265,10 @@ static int handle_frame(struct su_conn *c, size_t plen, uint64_t arrival_us)
         struct su_loop *l = c->l;
         su_job_init(j, l->ctx, &c->session, c->kind, c->uid, c->gid, c->pid, arrival_us);
         int r = su_msg_decode(c->in + SU_FRAME_HDR, plen, &j->msg);
-        explicit_bzero(c->in, c->in_len);
-        c->in_len = 0;
+        size_t used = SU_FRAME_HDR + plen, rest = c->in_len - used;
+        memmove(c->in, c->in + used, rest);
+        explicit_bzero(c->in + rest, used);
+        c->in_len = rest;
         enum su_step step = SU_STEP_DONE;
         if (r < 0) {
                 su_msg_init(&j->msg, 0);
@@ -272,44 +283,64 @@ static int handle_frame(struct su_conn *c, size_t plen, uint64_t arrival_us)
         return finish(c, j);
 }
 
-/* Reads what is there; handles a frame once it has all arrived. */
+#define PIPELINE_MAX 64 /* requests one wake-up handles from one connection's buffer */
+
+/* Handles the whole frames of the input buffer, one at a time, while the previous reply has
+ * gone out and no job is on the pool (a client that sent its next request early finds it
+ * here, not in the socket).  A client that pipelines more than PIPELINE_MAX is not served
+ * further (one request at a time is the protocol): its deadline closes it. */
+static int pump(struct su_conn *c, uint64_t arrival_us)
+{
+        for (int i = 0; i < PIPELINE_MAX; i++) {
+                if (c->job || c->out_len > 0 || c->in_len < SU_FRAME_HDR)
+                        return 0;
+                size_t plen;
+                int r;
+                if (su_frame_len(c->in, &plen) < 0) {
+                        struct su_job *j = malloc(sizeof(*j));
+                        if (!j)
+                                return -ENOMEM;
+                        su_job_init(j, c->l->ctx, &c->session, c->kind, c->uid, c->gid, c->pid,
+                                    arrival_us);
+                        su_msg_init(&j->msg, 0);
+                        su_reply_error(&j->reply, EMSGSIZE, "message too large");
+                        j->close_after = true;
+                        c->in_len = 0;
+                        return finish(c, j);
+                }
+                if (c->in_len < SU_FRAME_HDR + plen)
+                        return 0;
+                if ((r = handle_frame(c, plen, arrival_us)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Reads what is there (as much as fits: one call for a whole request, usually); handles the
+ * first frame once it has all arrived. */
 static int read_in(struct su_conn *c)
 {
         uint64_t arrival_us = su_now_us();
         for (;;) {
-                size_t want;
-                if (c->in_len < SU_FRAME_HDR) {
-                        want = SU_FRAME_HDR - c->in_len;
-                } else {
-                        size_t plen;
-                        if (su_frame_len(c->in, &plen) < 0) {
-                                struct su_job *j = malloc(sizeof(*j));
-                                if (!j)
-                                        return -ENOMEM;
-                                su_job_init(j, c->l->ctx, &c->session, c->kind, c->uid, c->gid,
-                                            c->pid, arrival_us);
-                                su_msg_init(&j->msg, 0);
-                                su_reply_error(&j->reply, EMSGSIZE, "message too large");
-                                j->close_after = true;
-                                c->in_len = 0;
-                                return finish(c, j);
-                        }
-                        want = SU_FRAME_HDR + plen - c->in_len;
-                        if (want == 0)
-                                return handle_frame(c, plen, arrival_us);
-                }
-                ssize_t n = recv(c->fd, c->in + c->in_len, want, MSG_DONTWAIT);
+                if (c->in_len >= sizeof(c->in))
+                        break; /* full: a whole frame is there (the buffer is one frame's size) */
+                ssize_t n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len, MSG_DONTWAIT);
                 if (n == 0)
                         return -ECONNRESET;
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
                         if (errno == EAGAIN)
-                                return 0;
+                                break;
                         return -errno;
                 }
                 c->in_len += (size_t)n;
+                size_t plen;
+                if (c->in_len >= SU_FRAME_HDR &&
+                    (su_frame_len(c->in, &plen) < 0 || c->in_len >= SU_FRAME_HDR + plen))
+                        break; /* a whole frame (or a bad header): no need to read on */
         }
+        return pump(c, arrival_us);
 }
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -328,17 +359,8 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         else if (revents & (EPOLLHUP | EPOLLERR))
                 r = -ECONNRESET;
         else if ((revents & EPOLLOUT) && c->out_len > 0)
-                r = flush_out(c);
+                r = flush_out(c) < 0 ? -ECONNRESET : pump(c, su_now_us());
         if (r < 0)
                 su_conn_close(c, "connection closed before an answer");
-        return 0;
-}
-
-static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
-{
-        struct su_conn *c = userdata;
-        if (c->job)
-                return 0; /* the job's end re-arms the timer */
-        su_conn_close(c, c->session.pending ? "challenge timed out" : "idle");
         return 0;
 }

@@ -9,6 +9,9 @@
 
 #include "clocks.h"
 
+/* A group renamed shows in decisions this late; who is in it is always asked afresh. */
+#define GROUP_NAMES_TTL_S 30
+
 int su_ctx_init(struct su_ctx *x, struct su_config *cfg)
 {
         memset(x, 0, sizeof(*x));
@@ -31,6 +34,9 @@ int su_ctx_init(struct su_ctx *x, struct su_config *cfg)
             .timeout_ms = x->cfg.store_timeout_ms,
             .host = x->host,
         };
+        x->groups = su_group_cache_new(GROUP_NAMES_TTL_S);
+        if (!x->groups)
+                return -ENOMEM;
         if (gethostname(x->host, sizeof(x->host) - 1) < 0)
                 snprintf(x->host, sizeof(x->host), "unknown");
         int r = su_boot_id(x->boot_id);
@@ -54,6 +60,7 @@ void su_ctx_done(struct su_ctx *x)
         rules_free(x->rules);
         x->rules = NULL;
         su_limits_done(&x->limits);
+        x->groups = su_group_cache_free(x->groups);
         su_remote_done(&x->remote);
         su_audit_done(&x->audit);
         pthread_mutex_destroy(&x->metrics.lock);

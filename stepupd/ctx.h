@@ -37,6 +37,7 @@ struct su_ctx {
         struct su_audit audit;
         struct su_remote remote;
         struct su_limits limits;
+        struct su_group_cache *groups; /* gid -> name (policy.h), shared by the threads */
 };
 
 /* Sets up every service from cfg (taken over).  Loads nothing yet. */

@@ -9,6 +9,7 @@
 
 void su_fault_point(const char *name)
 {
+        /* The test twin's one counter (never in the installed stepupd); atomic: threads. */
         static unsigned long hits;
         const char *want = getenv("STEPUPD_FAULT");
         if (!want || !name)
@@ -17,6 +18,6 @@ void su_fault_point(const char *name)
         if (strlen(name) != n || strncmp(want, name, n) != 0)
                 return;
         unsigned long nth = want[n] == ':' ? strtoul(want + n + 1, NULL, 10) : 1;
-        if (++hits >= (nth ? nth : 1))
+        if (__atomic_add_fetch(&hits, 1, __ATOMIC_SEQ_CST) >= (nth ? nth : 1))
                 _exit(99);
 }

@@ -15,7 +15,7 @@ int su_h_decide(struct su_call *c, const struct su_rq *rq, struct su_reply *rep)
         struct su_request_ctx ctx;
         const char *what = "request";
         c->phase = d->phase;
-        int r = su_request_build(&ctx, d, &what);
+        int r = su_request_build(&ctx, d, c->ctx->groups, &what);
         if (r < 0) {
                 char text[128];
                 snprintf(text, sizeof(text), "invalid %s: %s", what, strerror(-r));

@@ -17,10 +17,14 @@
 
 #define RECOVERY_CODES_NEW 10
 
-static void log_change(struct su_call *c, const char *factor, const char *change)
+/* A factor changed: the change log, the audit event (the message is also the reply's). */
+static void changed(struct su_call *c, const char *factor, const char *change, const char *state,
+                    const char *message)
 {
         (void)c->db->store->ops->log_change(c->db->store, c->user, factor, change, c->peer.uid,
                                             c->ctx->host);
+        su_audit(&c->audit, SU_EV_ENROLL, LOG_INFO, message, "STEPUP_USER", c->user,
+                 "STEPUP_FACTOR", factor, "STEPUP_STATE", state, NULL);
 }
 
 /* Password hashing costs milliseconds of CPU: a non-root uid gets a budget of them. */
@@ -81,9 +85,7 @@ int su_h_questions_set(struct su_call *c, const struct su_rq *rq, struct su_repl
         explicit_bzero(rows, sizeof(rows));
         if (r < 0)
                 return su_reply_error(rep, EIO, "cannot store the answers");
-        log_change(c, "question", "active");
-        su_audit(&c->audit, SU_EV_ENROLL, LOG_INFO, "security questions enrolled", "STEPUP_USER",
-                 c->user, "STEPUP_FACTOR", "question", "STEPUP_STATE", "active", NULL);
+        changed(c, "question", "active", "active", "security questions enrolled");
         return su_reply_ok(rep, "security questions enrolled");
 }
 
@@ -125,10 +127,7 @@ int su_h_recovery_new(struct su_call *c, const struct su_rq *rq, struct su_reply
                 free(body);
                 return su_reply_error(rep, -r, "cannot store the recovery codes");
         }
-        log_change(c, "recovery", "new codes");
-        su_audit(&c->audit, SU_EV_ENROLL, LOG_INFO, "recovery codes made (old ones void)",
-                 "STEPUP_USER", c->user, "STEPUP_FACTOR", "recovery", "STEPUP_STATE", "active",
-                 NULL);
+        changed(c, "recovery", "new codes", "active", "recovery codes made (old ones void)");
         rep->type = SU_REP_OK;
         rep->body = body; /* shown once; wiped with the reply */
         return 0;
@@ -148,9 +147,7 @@ int su_h_recovery_set(struct su_call *c, const struct su_rq *rq, struct su_reply
         explicit_bzero(rows, sizeof(rows));
         if (r < 0)
                 return su_reply_error(rep, EIO, "cannot store the recovery codes");
-        log_change(c, "recovery", "imported");
-        su_audit(&c->audit, SU_EV_ENROLL, LOG_INFO, "recovery codes imported", "STEPUP_USER",
-                 c->user, "STEPUP_FACTOR", "recovery", "STEPUP_STATE", "active", NULL);
+        changed(c, "recovery", "imported", "active", "recovery codes imported");
         return su_reply_ok(rep, "recovery codes imported");
 }
 
@@ -169,8 +166,6 @@ int su_h_remove(struct su_call *c, const struct su_rq *rq, struct su_reply *rep)
         r = c->db->store->ops->reset(c->db->store, c->user, su_factors_tables(rq->factor.mask));
         if (r < 0)
                 return su_reply_error(rep, EIO, "cannot remove the factor");
-        log_change(c, rq->factor.name, "removed");
-        su_audit(&c->audit, SU_EV_ENROLL, LOG_INFO, "factor removed", "STEPUP_USER", c->user,
-                 "STEPUP_FACTOR", rq->factor.name, "STEPUP_STATE", "none", NULL);
+        changed(c, rq->factor.name, "removed", "none", "factor removed");
         return su_reply_ok(rep, "factor removed");
 }

@@ -70,7 +70,7 @@ int su_h_gate(struct su_call *c, const struct su_rq *rq, struct su_reply *rep)
         why = gate_command(&ctx, rq->gate.command, pw.pw_shell);
         if (why)
                 goto refuse;
-        int n = su_user_groups(c->user, ctx.group_names, SU_GROUPS_MAX);
+        int n = su_user_groups_cached(c->user, ctx.group_names, SU_GROUPS_MAX, c->ctx->groups);
         if (n < 0) {
                 why = "the caller's groups are unknown";
                 goto refuse;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "admin_file.h"
 #include "http.h"
 #include "names.h"
 #include "safe_read.h"
@@ -14,16 +15,6 @@
 #define CONF_MAX (64 * 1024)
 #define MAP_FILE_MAX (16 * 1024 * 1024)
 #define VALUE_MAX 2048
-
-static char *trim(char *s)
-{
-        while (*s == ' ' || *s == '\t')
-                s++;
-        char *e = s + strlen(s);
-        while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-                *--e = 0;
-        return s;
-}
 
 /* Printable ASCII without spaces (identifiers, claim names, URLs, paths). */
 static bool word(const char *s, size_t max)
@@ -114,68 +105,53 @@ static int cmp_entry(const void *a, const void *b)
                       ((const struct su_idp_map_entry *)b)->claim);
 }
 
-/* The user map: "CLAIM_VALUE USER" a line, '#' comments. */
+/* One line of the user map: "CLAIM_VALUE USER". */
+static int one_mapping(char *line, void *data, char *why, size_t whysize)
+{
+        struct su_idp_config *c = data;
+        char *sep = line + strcspn(line, " \t");
+        char *user = *sep ? su_trim(sep + 1) : sep;
+        *sep = 0;
+        if (!word(line, SU_IDP_CLAIM_VALUE_MAX) || !su_valid_user(user) || strlen(user) > 256) {
+                snprintf(why, whysize,
+                         "expected 'CLAIM_VALUE USER' (a value without spaces, then a valid user "
+                         "name)");
+                return -EINVAL;
+        }
+        if (c->nmap >= SU_IDP_MAP_MAX) {
+                snprintf(why, whysize, "more than %d entries", SU_IDP_MAP_MAX);
+                return -E2BIG;
+        }
+        if (c->nmap == c->map_cap) {
+                size_t ncap = c->map_cap ? 2 * c->map_cap : 64;
+                struct su_idp_map_entry *m = realloc(c->map, ncap * sizeof(*m));
+                if (!m) {
+                        snprintf(why, whysize, "out of memory");
+                        return -ENOMEM;
+                }
+                c->map = m;
+                c->map_cap = ncap;
+        }
+        struct su_idp_map_entry *e = &c->map[c->nmap];
+        e->claim = strdup(line);
+        e->user = strdup(user);
+        c->nmap++;
+        if (e->claim && e->user)
+                return 0;
+        snprintf(why, whysize, "out of memory");
+        return -ENOMEM;
+}
+
+/* The user map: "CLAIM_VALUE USER" a line, '#' comments; each value once. */
 static int load_map(struct su_idp_config *c, uid_t owner, char *err, size_t errsize)
 {
-        char *text, why[160];
-        size_t len;
         const char *path = c->user_map_path;
-        int r = su_safe_read(path, owner, MAP_FILE_MAX, 0, &text, &len, why, sizeof(why));
-        if (r < 0) {
-                snprintf(err, errsize, "%s: %s", path, why);
-                return r;
+        struct stat st;
+        if (lstat(path, &st) < 0) {
+                snprintf(err, errsize, "%s: %s", path, strerror(errno));
+                return -errno;
         }
-        unsigned lineno = 0;
-        size_t cap = 0;
-        char *p = text;
-        r = 0;
-        while (p && *p && r == 0) {
-                char *nl = strchr(p, '\n');
-                if (nl)
-                        *nl = 0;
-                lineno++;
-                char *line = trim(p);
-                p = nl ? nl + 1 : NULL;
-                if (!*line || *line == '#')
-                        continue;
-                char *sep = line + strcspn(line, " \t");
-                char *user = *sep ? trim(sep + 1) : sep;
-                *sep = 0;
-                if (!word(line, SU_IDP_CLAIM_VALUE_MAX) || !su_valid_user(user) ||
-                    strlen(user) > 256) {
-                        snprintf(err, errsize,
-                                 "%s:%u: expected 'CLAIM_VALUE USER' (a value without spaces, "
-                                 "then a valid user name)",
-                                 path, lineno);
-                        r = -EINVAL;
-                        break;
-                }
-                if (c->nmap >= SU_IDP_MAP_MAX) {
-                        snprintf(err, errsize, "%s:%u: more than %d entries", path, lineno,
-                                 SU_IDP_MAP_MAX);
-                        r = -E2BIG;
-                        break;
-                }
-                if (c->nmap == cap) {
-                        size_t ncap = cap ? 2 * cap : 64;
-                        struct su_idp_map_entry *m = realloc(c->map, ncap * sizeof(*m));
-                        if (!m) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        c->map = m;
-                        cap = ncap;
-                }
-                struct su_idp_map_entry *e = &c->map[c->nmap];
-                e->claim = strdup(line);
-                e->user = strdup(user);
-                c->nmap++;
-                if (!e->claim || !e->user)
-                        r = -ENOMEM;
-        }
-        free(text);
-        if (r == -ENOMEM)
-                snprintf(err, errsize, "%s: out of memory", path);
+        int r = su_admin_file_lines(path, owner, MAP_FILE_MAX, one_mapping, c, err, errsize);
         if (r < 0)
                 return r;
         if (c->nmap > 0)
@@ -334,16 +310,15 @@ static int set_key(struct su_idp_config *c, const struct key *k, const char *v, 
 }
 
 /* Defaults, then what the whole file must say together. */
-static int finish(struct su_idp_config *c, const char *path, const char *secret_file,
-                  unsigned secret_line, uid_t owner, char *err, size_t errsize)
+static int finish(struct su_idp_config *c, const char *path, const char *secret_file, uid_t owner,
+                  char *err, size_t errsize)
 {
         if (!c->issuer || !c->client_id) {
                 snprintf(err, errsize, "%s: issuer and client_id are required", path);
                 return -EINVAL;
         }
         if (c->client_auth == SU_IDP_AUTH_NONE && secret_file) {
-                snprintf(err, errsize, "%s:%u: client_secret_file with client_auth = none", path,
-                         secret_line);
+                snprintf(err, errsize, "%s: client_secret_file with client_auth = none", path);
                 return -EINVAL;
         }
         if (c->client_auth != SU_IDP_AUTH_NONE && !secret_file) {
@@ -386,69 +361,57 @@ static int finish(struct su_idp_config *c, const char *path, const char *secret_
         return 0;
 }
 
+struct parse {
+        struct su_idp_config *c;
+        bool seen[NKEYS];
+        char *secret_file;
+};
+
+/* One "key = value" line of idp.conf. */
+static int one_key(char *line, void *data, char *why, size_t whysize)
+{
+        struct parse *ps = data;
+        char *eq = strchr(line, '=');
+        if (!eq) {
+                snprintf(why, whysize, "expected 'key = value'");
+                return -EINVAL;
+        }
+        *eq = 0;
+        char *k = su_trim(line), *v = su_trim(eq + 1);
+        size_t i = 0;
+        while (i < NKEYS && strcmp(keys[i].name, k) != 0)
+                i++;
+        if (i == NKEYS) {
+                snprintf(why, whysize, "unknown key '%s'", k);
+                return -EINVAL;
+        }
+        if (ps->seen[i]) {
+                snprintf(why, whysize, "%s given twice", k);
+                return -EINVAL;
+        }
+        ps->seen[i] = true;
+        int r = set_key(ps->c, &keys[i], v, &ps->secret_file);
+        if (r < 0) {
+                char buf[64];
+                snprintf(why, whysize, "%s must be %s", k,
+                         r == -ENOMEM ? "(out of memory)" : kind_text(&keys[i], buf, sizeof(buf)));
+        }
+        return r;
+}
+
 int su_idp_config_load(const char *path, uid_t owner, struct su_idp_config *ret, char *err,
                        size_t errsize)
 {
-        char *text, why[160];
-        size_t len;
         struct su_idp_config c = {.timeout_ms = 4000, .clock_skew = 10, .cache_seconds = 3600};
+        struct parse ps = {.c = &c};
+        struct stat st;
         memset(ret, 0, sizeof(*ret));
-        int r = su_safe_read(path, owner, CONF_MAX, 0, &text, &len, why, sizeof(why));
-        if (r == -ENOENT)
-                return 0;
-        if (r < 0) {
-                snprintf(err, errsize, "%s: %s", path, why);
-                return r;
-        }
-        bool seen[NKEYS] = {false};
-        char *secret_file = NULL;
-        unsigned lineno = 0, secret_line = 0;
-        char *p = text;
-        while (p && *p && r >= 0) {
-                char *nl = strchr(p, '\n');
-                if (nl)
-                        *nl = 0;
-                lineno++;
-                char *line = trim(p);
-                p = nl ? nl + 1 : NULL;
-                if (!*line || *line == '#')
-                        continue;
-                char *eq = strchr(line, '=');
-                if (!eq) {
-                        snprintf(err, errsize, "%s:%u: expected 'key = value'", path, lineno);
-                        r = -EINVAL;
-                        break;
-                }
-                *eq = 0;
-                char *k = trim(line), *v = trim(eq + 1);
-                size_t i = 0;
-                while (i < NKEYS && strcmp(keys[i].name, k) != 0)
-                        i++;
-                if (i == NKEYS) {
-                        snprintf(err, errsize, "%s:%u: unknown key '%s'", path, lineno, k);
-                        r = -EINVAL;
-                        break;
-                }
-                if (seen[i]) {
-                        snprintf(err, errsize, "%s:%u: %s given twice", path, lineno, k);
-                        r = -EINVAL;
-                        break;
-                }
-                seen[i] = true;
-                if (strcmp(k, "client_secret_file") == 0)
-                        secret_line = lineno;
-                r = set_key(&c, &keys[i], v, &secret_file);
-                if (r < 0) {
-                        char buf[64];
-                        snprintf(err, errsize, "%s:%u: %s must be %s", path, lineno, k,
-                                 r == -ENOMEM ? "(out of memory)"
-                                              : kind_text(&keys[i], buf, sizeof(buf)));
-                }
-        }
-        free(text);
+        if (lstat(path, &st) < 0 && errno == ENOENT)
+                return 0; /* no idp.conf: no idp factor */
+        int r = su_admin_file_lines(path, owner, CONF_MAX, one_key, &ps, err, errsize);
         if (r >= 0)
-                r = finish(&c, path, secret_file, secret_line, owner, err, errsize);
-        free(secret_file);
+                r = finish(&c, path, ps.secret_file, owner, err, errsize);
+        free(ps.secret_file);
         if (r < 0) {
                 su_idp_config_free(&c);
                 return r;

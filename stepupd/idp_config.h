@@ -38,7 +38,7 @@ struct su_idp_config {
         char *user_claim; /* the claim holding the user's name */
         char *user_map_path;
         struct su_idp_map_entry *map; /* sorted by claim; NULL without a user map */
-        size_t nmap;
+        size_t nmap, map_cap;
         char *ca_file;                      /* NULL: the system's CA store */
         char *proxy;                        /* NULL: none */
         char *require_acr[SU_IDP_LIST_MAX]; /* acr must be one of these (none: not checked) */

@@ -26,8 +26,9 @@ struct su_loop {
         sd_event_source *resume_src; /* accepting paused for want of descriptors */
         struct su_mailbox box;
         sd_event_source *box_src;
-        bool quit;       /* set with the mailbox: the loop ends */
-        struct su_db db; /* this loop's database connections */
+        sd_event_source *sweep_src; /* closes connections past their deadline */
+        bool quit;                  /* set with the mailbox: the loop ends */
+        struct su_db db;            /* this loop's database connections */
         struct su_conn *conns;
         unsigned long long refused[2]; /* connections turned away, since the last log line */
         int64_t refused_logged[2];     /* boot clock of that line */

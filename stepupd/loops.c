@@ -7,7 +7,10 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "clocks.h"
 #include "conn.h"
+
+#define ACCEPT_BATCH 16 /* connections taken per wake-up before other work runs */
 
 static int on_accept_resume(sd_event_source *s, uint64_t usec, void *userdata)
 {
@@ -20,11 +23,21 @@ static int on_accept_resume(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
+/* Every loop polls both listening sockets; whichever wins accept4 serves the connection.
+ * Under load a wake-up takes a batch, so the others find nothing and go back to sleep.
+ * (EPOLLEXCLUSIVE would wake one loop only, but sd-event does not take the flag, and an epoll
+ * set nested in sd-event's still wakes every loop: measured.) */
 static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
         struct su_loop *l = userdata;
         enum su_sock_kind kind = fd == l->listen_fd[SU_SOCK_PAM] ? SU_SOCK_PAM : SU_SOCK_USER;
-        if (su_conn_accept(l, fd, kind) != -ENFILE)
+        int r = 0;
+        for (int k = 0; k < ACCEPT_BATCH; k++) {
+                r = su_conn_accept(l, fd, kind);
+                if (r <= 0)
+                        break; /* nothing more to accept, or out of descriptors */
+        }
+        if (r != -ENFILE)
                 return 0;
         /* No descriptor for the new connection: stop accepting for 100 ms instead of spinning
          * on a socket that stays readable. */
@@ -38,6 +51,16 @@ static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *userdat
         su_audit(&rq, SU_EV_ERROR, LOG_ERR, "out of file descriptors: accepting paused",
                  "STEPUP_SOCKET", kind == SU_SOCK_PAM ? "pam" : "user", NULL);
         return 0;
+}
+
+#define SWEEP_USEC (250 * 1000) /* how often deadlines are looked at */
+
+static int on_sweep(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct su_loop *l = userdata;
+        su_conn_expire(l, su_now_us());
+        sd_event_source_set_time_relative(s, SWEEP_USEC);
+        return sd_event_source_set_enabled(s, SD_EVENT_ON);
 }
 
 static int on_mail(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -72,6 +95,10 @@ int su_loop_init(struct su_loop *l, unsigned index, struct su_ctx *ctx, struct s
         if (r < 0)
                 return r;
         r = sd_event_add_io(l->event, &l->box_src, l->box.efd, EPOLLIN, on_mail, l);
+        if (r < 0)
+                return r;
+        r = sd_event_add_time_relative(l->event, &l->sweep_src, CLOCK_MONOTONIC, SWEEP_USEC,
+                                       SWEEP_USEC / 4, on_sweep, l);
         if (r < 0)
                 return r;
         for (int i = 0; i < 2; i++) {
@@ -122,6 +149,7 @@ void su_loop_done(struct su_loop *l)
                 sd_event_source_disable_unref(l->listen_src[i]);
         sd_event_source_disable_unref(l->resume_src);
         sd_event_source_disable_unref(l->box_src);
+        sd_event_source_disable_unref(l->sweep_src);
         if (l->box.efd >= 0)
                 su_mailbox_done(&l->box);
         sd_event_unref(l->event);

@@ -92,20 +92,23 @@ int su_parse_enroll_begin(struct su_call *c, const struct su_msg *m, struct su_r
         /* A wider window or a longer period makes every code valid for longer: that is the
          * admin's choice, not the user's (stepupd.conf user_totp_max_*). */
         const struct su_config *cfg = &c->ctx->cfg;
-        if (c->peer.uid != 0 && e->params.window > cfg->user_totp_max_window) {
-                snprintf(why, whysize,
-                         "a TOTP window of %u steps is more than this host allows (%u: "
-                         "user_totp_max_window in stepupd.conf)",
-                         e->params.window, cfg->user_totp_max_window);
-                return -EPERM;
-        }
-        if (c->peer.uid != 0 && e->params.period > cfg->user_totp_max_period) {
-                snprintf(why, whysize,
-                         "a TOTP period of %u s is more than this host allows (%u s: "
-                         "user_totp_max_period in stepupd.conf)",
-                         e->params.period, cfg->user_totp_max_period);
-                return -EPERM;
-        }
+        const struct {
+                unsigned asked, max;
+                const char *what, *unit, *key;
+        } caps[] = {
+            {e->params.window, cfg->user_totp_max_window, "window", " steps",
+             "user_totp_max_window"},
+            {e->params.period, cfg->user_totp_max_period, "period", " s", "user_totp_max_period"},
+        };
+        for (size_t i = 0; c->peer.uid != 0 && i < sizeof(caps) / sizeof(caps[0]); i++)
+                if (caps[i].asked > caps[i].max) {
+                        snprintf(why, whysize,
+                                 "a TOTP %s of %u%s is more than this host allows (%u%s: %s in "
+                                 "stepupd.conf)",
+                                 caps[i].what, caps[i].asked, caps[i].unit, caps[i].max,
+                                 caps[i].unit, caps[i].key);
+                        return -EPERM;
+                }
         return 0;
 }
 

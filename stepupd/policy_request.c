@@ -7,7 +7,8 @@
 
 #include "names.h"
 
-int su_request_build(struct su_request_ctx *ctx, const struct su_rq_decide *d, const char **what)
+int su_request_build(struct su_request_ctx *ctx, const struct su_rq_decide *d,
+                     struct su_group_cache *groups, const char **what)
 {
         memset(ctx, 0, sizeof(*ctx));
         struct su_request *q = &ctx->req;
@@ -41,13 +42,14 @@ int su_request_build(struct su_request_ctx *ctx, const struct su_rq_decide *d, c
                         return *what = "command", r;
                 su_request_set_command(q, &ctx->command);
         }
-        int n = su_user_groups(q->user, ctx->group_names, SU_GROUPS_MAX);
+        int n = su_user_groups_cached(q->user, ctx->group_names, SU_GROUPS_MAX, groups);
         if (n < 0)
                 return *what = "user", n;
         q->groups = (const char *const *)ctx->group_names;
         q->ngroups = (size_t)n;
         if (q->target_user) {
-                n = su_user_groups(q->target_user, ctx->target_group_names, SU_GROUPS_MAX);
+                n = su_user_groups_cached(q->target_user, ctx->target_group_names, SU_GROUPS_MAX,
+                                          groups);
                 if (n < 0)
                         return *what = "target user", n;
                 q->target_groups = (const char *const *)ctx->target_group_names;

@@ -16,7 +16,8 @@ struct su_request_ctx {
 };
 /* Fills ctx from a parsed DECIDE.  0, -EINVAL with *what naming the bad field, or -ENOENT
  * when the user is unknown to NSS. */
-int su_request_build(struct su_request_ctx *ctx, const struct su_rq_decide *d, const char **what);
+int su_request_build(struct su_request_ctx *ctx, const struct su_rq_decide *d,
+                     struct su_group_cache *groups, const char **what);
 void su_request_done(struct su_request_ctx *ctx);
 /* The request's command fields from c (which must outlive q). */
 void su_request_set_command(struct su_request *q, const struct su_command *c);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "safe_read.h"
+#include "admin_file.h"
 
 static bool valid_id(const char *s, size_t n)
 {
@@ -19,79 +19,46 @@ static bool valid_id(const char *s, size_t n)
         return true;
 }
 
+static int one_question(char *line, void *data, char *why, size_t whysize)
+{
+        struct su_catalogue *cat = data;
+        char *colon = strchr(line, ':');
+        if (!colon || !valid_id(line, (size_t)(colon - line))) {
+                snprintf(why, whysize,
+                         "expected 'ID: question text' with an ID of 1-32 characters a-z 0-9 _ -");
+                return -EINVAL;
+        }
+        char *q = su_trim(colon + 1);
+        if (!*q || strlen(q) > SU_QUESTION_TEXT_MAX) {
+                snprintf(why, whysize, "question text must be 1-%d bytes", SU_QUESTION_TEXT_MAX);
+                return -EINVAL;
+        }
+        if (cat->n >= SU_QUESTIONS_MAX) {
+                snprintf(why, whysize, "more than %d questions", SU_QUESTIONS_MAX);
+                return -E2BIG;
+        }
+        *colon = 0;
+        if (su_catalogue_find(cat, line)) {
+                snprintf(why, whysize, "question '%s' defined twice", line);
+                return -EEXIST;
+        }
+        for (const char *c = q; *c; c++)
+                if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+                        snprintf(why, whysize, "control character in question text");
+                        return -EINVAL;
+                }
+        snprintf(cat->q[cat->n].id, sizeof(cat->q[cat->n].id), "%s", line);
+        snprintf(cat->q[cat->n].text, sizeof(cat->q[cat->n].text), "%s", q);
+        cat->n++;
+        return 0;
+}
+
 int su_catalogue_load(const char *path, uid_t owner, struct su_catalogue *ret, char *err,
                       size_t errsize)
 {
-        char *text;
-        size_t len;
         memset(ret, 0, sizeof(*ret));
-        char why[160];
-        int r = su_safe_read(path, owner, 256 * 1024, 0, &text, &len, why, sizeof(why));
-        if (r == -ENOENT)
-                return 0; /* no catalogue: no questions */
-        if (r < 0) {
-                snprintf(err, errsize, "%s: %s", path, why);
-                return r;
-        }
-        unsigned lineno = 0;
-        char *p = text;
-        r = 0;
-        while (p && *p && r == 0) {
-                char *nl = strchr(p, '\n');
-                if (nl)
-                        *nl = 0;
-                lineno++;
-                char *line = p;
-                p = nl ? nl + 1 : NULL;
-                while (*line == ' ' || *line == '\t')
-                        line++;
-                size_t l = strlen(line);
-                while (l > 0 && (line[l - 1] == ' ' || line[l - 1] == '\t' || line[l - 1] == '\r'))
-                        line[--l] = 0;
-                if (!*line || *line == '#')
-                        continue;
-                char *colon = strchr(line, ':');
-                char *q = colon ? colon + 1 : NULL;
-                while (q && (*q == ' ' || *q == '\t'))
-                        q++;
-                if (!colon || !valid_id(line, (size_t)(colon - line))) {
-                        snprintf(err, errsize,
-                                 "%s:%u: expected 'ID: question text' with an ID of "
-                                 "1-32 characters a-z 0-9 _ -",
-                                 path, lineno);
-                        r = -EINVAL;
-                } else if (!*q || strlen(q) > SU_QUESTION_TEXT_MAX) {
-                        snprintf(err, errsize, "%s:%u: question text must be 1-%d bytes", path,
-                                 lineno, SU_QUESTION_TEXT_MAX);
-                        r = -EINVAL;
-                } else if (ret->n >= SU_QUESTIONS_MAX) {
-                        snprintf(err, errsize, "%s:%u: more than %d questions", path, lineno,
-                                 SU_QUESTIONS_MAX);
-                        r = -E2BIG;
-                } else {
-                        *colon = 0;
-                        if (su_catalogue_find(ret, line)) {
-                                snprintf(err, errsize, "%s:%u: question '%s' defined twice", path,
-                                         lineno, line);
-                                r = -EEXIST;
-                                break;
-                        }
-                        for (const char *c = q; *c; c++)
-                                if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-                                        snprintf(err, errsize,
-                                                 "%s:%u: control character in "
-                                                 "question text",
-                                                 path, lineno);
-                                        r = -EINVAL;
-                                }
-                        if (r == 0) {
-                                snprintf(ret->q[ret->n].id, sizeof(ret->q[ret->n].id), "%s", line);
-                                snprintf(ret->q[ret->n].text, sizeof(ret->q[ret->n].text), "%s", q);
-                                ret->n++;
-                        }
-                }
-        }
-        free(text);
+        /* A missing file gives no lines: no catalogue, no questions. */
+        int r = su_admin_file_lines(path, owner, 256 * 1024, one_question, ret, err, errsize);
         if (r < 0)
                 memset(ret, 0, sizeof(*ret));
         return r;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "safe_read.h"
+#include "admin_file.h"
 #include "config.h"
 
 void su_config_defaults(struct su_config *c)
@@ -95,26 +95,14 @@ static const struct key keys[] = {
     K("questions_ask", questions_ask, 1, 8),
 };
 
-static char *trim(char *s)
-{
-        while (*s == ' ' || *s == '\t')
-                s++;
-        char *e = s + strlen(s);
-        while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-                *--e = 0;
-        return s;
-}
-
 /* store = sqlite:PATH | postgresql:CONNINFO;  fleet_key = PATH;  idp_config = PATH */
-static int set_string(struct su_config *c, const char *k, const char *v, const char *path,
-                      unsigned lineno, char *err, size_t errsize)
+static int set_string(struct su_config *c, const char *k, const char *v, char *why, size_t whysize)
 {
         char **dst;
         const char *val = v;
         if (strcmp(k, "idp_config") == 0) {
                 if (v[0] != '/') {
-                        snprintf(err, errsize, "%s:%u: idp_config must be an absolute path", path,
-                                 lineno);
+                        snprintf(why, whysize, "idp_config must be an absolute path");
                         return -EINVAL;
                 }
                 if (c->idp_config_given)
@@ -122,16 +110,14 @@ static int set_string(struct su_config *c, const char *k, const char *v, const c
                 dst = &c->idp_config_path;
         } else if (strcmp(k, "fleet_key") == 0) {
                 if (v[0] != '/') {
-                        snprintf(err, errsize, "%s:%u: fleet_key must be an absolute path", path,
-                                 lineno);
+                        snprintf(why, whysize, "fleet_key must be an absolute path");
                         return -EINVAL;
                 }
                 dst = &c->fleet_key;
         } else if (strncmp(v, "sqlite:", 7) == 0) {
                 val = v + 7;
                 if (val[0] != '/') {
-                        snprintf(err, errsize, "%s:%u: store = sqlite:PATH needs an absolute path",
-                                 path, lineno);
+                        snprintf(why, whysize, "store = sqlite:PATH needs an absolute path");
                         return -EINVAL;
                 }
                 c->store_kind = 0;
@@ -139,16 +125,13 @@ static int set_string(struct su_config *c, const char *k, const char *v, const c
         } else if (strncmp(v, "postgresql:", 11) == 0) {
                 val = v + 11;
                 if (!*val) {
-                        snprintf(err, errsize,
-                                 "%s:%u: store = postgresql: needs a connection string", path,
-                                 lineno);
+                        snprintf(why, whysize, "store = postgresql: needs a connection string");
                         return -EINVAL;
                 }
                 c->store_kind = 1;
                 dst = &c->store_conninfo;
         } else {
-                snprintf(err, errsize, "%s:%u: store must be sqlite:PATH or postgresql:CONNINFO",
-                         path, lineno);
+                snprintf(why, whysize, "store must be sqlite:PATH or postgresql:CONNINFO");
                 return -EINVAL;
         }
         char *copy = strdup(val);
@@ -159,64 +142,40 @@ static int set_string(struct su_config *c, const char *k, const char *v, const c
         return 0;
 }
 
+static int one_setting(char *line, void *data, char *why, size_t whysize)
+{
+        struct su_config *c = data;
+        char *eq = strchr(line, '=');
+        if (!eq) {
+                snprintf(why, whysize, "expected 'key = value'");
+                return -EINVAL;
+        }
+        *eq = 0;
+        char *k = su_trim(line), *v = su_trim(eq + 1);
+        if (strcmp(k, "store") == 0 || strcmp(k, "fleet_key") == 0 || strcmp(k, "idp_config") == 0)
+                return set_string(c, k, v, why, whysize);
+        const struct key *found = NULL;
+        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+                if (strcmp(keys[i].name, k) == 0)
+                        found = &keys[i];
+        if (!found) {
+                snprintf(why, whysize, "unknown key '%s'", k);
+                return -EINVAL;
+        }
+        char *end;
+        errno = 0;
+        unsigned long n = strtoul(v, &end, 10);
+        if (errno || end == v || *end || v[0] == '-' || n < found->min || n > found->max) {
+                snprintf(why, whysize, "%s must be a number from %u to %u", k, found->min,
+                         found->max);
+                return -EINVAL;
+        }
+        *(unsigned *)((char *)c + found->offset) = (unsigned)n * found->scale;
+        return 0;
+}
+
 int su_config_load(struct su_config *c, const char *path, char *err, size_t errsize)
 {
-        char *text;
-        size_t len;
-        char why[160];
-        int r = su_safe_read(path, c->policy_owner, 64 * 1024, 0, &text, &len, why, sizeof(why));
-        if (r == -ENOENT)
-                return 0; /* no file: the defaults */
-        if (r < 0) {
-                snprintf(err, errsize, "%s: %s", path, why);
-                return r;
-        }
-        unsigned lineno = 0;
-        char *p = text;
-        while (p && *p) {
-                char *nl = strchr(p, '\n');
-                if (nl)
-                        *nl = 0;
-                lineno++;
-                char *line = trim(p);
-                p = nl ? nl + 1 : NULL;
-                if (!*line || *line == '#')
-                        continue;
-                char *eq = strchr(line, '=');
-                if (!eq) {
-                        snprintf(err, errsize, "%s:%u: expected 'key = value'", path, lineno);
-                        r = -EINVAL;
-                        break;
-                }
-                *eq = 0;
-                char *k = trim(line), *v = trim(eq + 1);
-                if (strcmp(k, "store") == 0 || strcmp(k, "fleet_key") == 0 ||
-                    strcmp(k, "idp_config") == 0) {
-                        r = set_string(c, k, v, path, lineno, err, errsize);
-                        if (r < 0)
-                                break;
-                        continue;
-                }
-                const struct key *found = NULL;
-                for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-                        if (strcmp(keys[i].name, k) == 0)
-                                found = &keys[i];
-                if (!found) {
-                        snprintf(err, errsize, "%s:%u: unknown key '%s'", path, lineno, k);
-                        r = -EINVAL;
-                        break;
-                }
-                char *end;
-                errno = 0;
-                unsigned long n = strtoul(v, &end, 10);
-                if (errno || end == v || *end || v[0] == '-' || n < found->min || n > found->max) {
-                        snprintf(err, errsize, "%s:%u: %s must be a number from %u to %u", path,
-                                 lineno, k, found->min, found->max);
-                        r = -EINVAL;
-                        break;
-                }
-                *(unsigned *)((char *)c + found->offset) = (unsigned)n * found->scale;
-        }
-        free(text);
-        return r;
+        /* A missing file gives no lines: the defaults. */
+        return su_admin_file_lines(path, c->policy_owner, 64 * 1024, one_setting, c, err, errsize);
 }

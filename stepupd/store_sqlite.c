@@ -1,5 +1,6 @@
 /* The shared state in the host's own SQLite database (the default, one host). */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,26 +47,33 @@ static int read_totp(sqlite3_stmt *st, int first, struct su_totp_row *ret)
         return su_totp_params_check(&ret->params) < 0 ? -EBADMSG : 0;
 }
 
-static int sq_totp_get(struct su_store *s, const char *user, struct su_totp_row *ret)
+/* The active secret (sql selects last_step and active too) or the pending one. */
+static int get_totp(struct su_store *s, const char *user, const char *sql, bool active_table,
+                    struct su_totp_row *ret)
 {
         sqlite3_stmt *st;
-        int r = su_sqldb_prepare(db(s),
-                                 "SELECT secret, algo, digits, period, window, created_at, "
-                                 "last_step, active FROM totp WHERE user = ?1",
-                                 &st);
+        int r = su_sqldb_prepare(db(s), sql, &st);
         if (r < 0)
                 return fail(s, r);
         sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
         int sr = sqlite3_step(st);
         if (sr == SQLITE_ROW) {
                 r = read_totp(st, 0, ret);
-                ret->last_step = sqlite3_column_int64(st, 6);
-                ret->active = sqlite3_column_int(st, 7) != 0;
+                ret->last_step = active_table ? sqlite3_column_int64(st, 6) : -1;
+                ret->active = active_table && sqlite3_column_int(st, 7) != 0;
         } else {
                 r = sr == SQLITE_DONE ? -ENOENT : fail(s, su_sqldb_fail(db(s), sr));
         }
         su_sqldb_release(db(s), st);
         return r;
+}
+
+static int sq_totp_get(struct su_store *s, const char *user, struct su_totp_row *ret)
+{
+        return get_totp(s, user,
+                        "SELECT secret, algo, digits, period, window, created_at, last_step, "
+                        "active FROM totp WHERE user = ?1",
+                        true, ret);
 }
 
 static void bind_totp(sqlite3_stmt *st, const char *user, const struct su_totp_row *row)
@@ -113,24 +121,10 @@ static int sq_totp_pending_put(struct su_store *s, const char *user, const struc
 
 static int sq_totp_pending_get(struct su_store *s, const char *user, struct su_totp_row *ret)
 {
-        sqlite3_stmt *st;
-        int r = su_sqldb_prepare(db(s),
-                                 "SELECT secret, algo, digits, period, window, created_at "
-                                 "FROM totp_pending WHERE user = ?1",
-                                 &st);
-        if (r < 0)
-                return fail(s, r);
-        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-        int sr = sqlite3_step(st);
-        if (sr == SQLITE_ROW) {
-                r = read_totp(st, 0, ret);
-                ret->last_step = -1;
-                ret->active = false;
-        } else {
-                r = sr == SQLITE_DONE ? -ENOENT : fail(s, su_sqldb_fail(db(s), sr));
-        }
-        su_sqldb_release(db(s), st);
-        return r;
+        return get_totp(s, user,
+                        "SELECT secret, algo, digits, period, window, created_at "
+                        "FROM totp_pending WHERE user = ?1",
+                        false, ret);
 }
 
 static int reset_failures(struct su_store *s, const char *user)
@@ -183,22 +177,22 @@ rollback:
         return r == -ENOENT ? r : fail(s, r);
 }
 
-static int sq_totp_consume(struct su_store *s, const char *user, int64_t step,
-                           const struct su_grant *grant)
+/* Spends something once: sql (user ?1, then text ?2 and/or number ?3) must change one row
+ * only if it is still unspent; then failures reset and the grant written, one transaction.
+ * -EALREADY (nothing written) when it was spent already, or by a concurrent use. */
+static int consume_once(struct su_store *s, const char *user, const char *sql, const char *text,
+                        int64_t num, const struct su_grant *grant)
 {
         sqlite3_stmt *st;
         int r = su_sqldb_begin(db(s));
         if (r < 0)
                 return fail(s, r);
-        /* The step only moves forward: a concurrent or replayed use changes no row. */
-        r = su_sqldb_prepare(db(s),
-                             "UPDATE totp SET last_step = ?2, active = 1 "
-                             "WHERE user = ?1 AND last_step < ?2",
-                             &st);
-        if (r < 0)
+        if ((r = su_sqldb_prepare(db(s), sql, &st)) < 0)
                 goto rollback;
         sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, step);
+        if (text)
+                sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, num);
         if ((r = su_sqldb_step_done(db(s), st)) < 0)
                 goto rollback;
         if (r == 0) {
@@ -211,6 +205,16 @@ static int sq_totp_consume(struct su_store *s, const char *user, int64_t step,
 rollback:
         su_sqldb_rollback(db(s));
         return r == -EALREADY ? r : fail(s, r);
+}
+
+static int sq_totp_consume(struct su_store *s, const char *user, int64_t step,
+                           const struct su_grant *grant)
+{
+        /* The step only moves forward: a concurrent or replayed use changes no row. */
+        return consume_once(s, user,
+                            "UPDATE totp SET last_step = ?3, active = 1 "
+                            "WHERE user = ?1 AND last_step < ?3",
+                            NULL, step, grant);
 }
 
 /* Replaces every (key, hash) row of the user in one transaction: questions and recovery. */
@@ -241,20 +245,31 @@ rollback:
         return fail(s, r);
 }
 
+/* (key, hash) rows of any of the hash tables, laid out as struct rows with a stride. */
+static int set_pairs(struct su_store *s, const char *user, const char *del_sql, const char *ins_sql,
+                     const void *rows, size_t n, size_t max, size_t stride, size_t key_off,
+                     size_t hash_off)
+{
+        const char *keys[SU_QUESTIONS_PER_USER_MAX + SU_RECOVERY_CODES_MAX];
+        const char *hashes[SU_QUESTIONS_PER_USER_MAX + SU_RECOVERY_CODES_MAX];
+        if (n > max || n > sizeof(keys) / sizeof(keys[0]))
+                return -E2BIG;
+        for (size_t i = 0; i < n; i++) {
+                const char *row = (const char *)rows + i * stride;
+                keys[i] = row + key_off;
+                hashes[i] = row + hash_off;
+        }
+        return replace_hashes(s, user, del_sql, ins_sql, keys, hashes, n);
+}
+
 static int sq_questions_set(struct su_store *s, const char *user, const struct su_answer_row *rows,
                             size_t n)
 {
-        const char *keys[SU_QUESTIONS_PER_USER_MAX], *hashes[SU_QUESTIONS_PER_USER_MAX];
-        if (n > SU_QUESTIONS_PER_USER_MAX)
-                return -E2BIG;
-        for (size_t i = 0; i < n; i++) {
-                keys[i] = rows[i].qid;
-                hashes[i] = rows[i].hash;
-        }
-        return replace_hashes(s, user, "DELETE FROM questions WHERE user = ?1",
-                              "INSERT INTO questions (user, qid, hash, created_at) "
-                              "VALUES (?1, ?2, ?3, strftime('%s', 'now'))",
-                              keys, hashes, n);
+        return set_pairs(s, user, "DELETE FROM questions WHERE user = ?1",
+                         "INSERT INTO questions (user, qid, hash, created_at) "
+                         "VALUES (?1, ?2, ?3, strftime('%s', 'now'))",
+                         rows, n, SU_QUESTIONS_PER_USER_MAX, sizeof(*rows),
+                         offsetof(struct su_answer_row, qid), offsetof(struct su_answer_row, hash));
 }
 
 static int sq_questions_get(struct su_store *s, const char *user, struct su_answer_row *out,
@@ -284,17 +299,12 @@ static int sq_questions_get(struct su_store *s, const char *user, struct su_answ
 static int sq_recovery_set(struct su_store *s, const char *user, const struct su_recovery_row *rows,
                            size_t n)
 {
-        const char *keys[SU_RECOVERY_CODES_MAX], *hashes[SU_RECOVERY_CODES_MAX];
-        if (n > SU_RECOVERY_CODES_MAX)
-                return -E2BIG;
-        for (size_t i = 0; i < n; i++) {
-                keys[i] = rows[i].tag;
-                hashes[i] = rows[i].hash;
-        }
-        return replace_hashes(s, user, "DELETE FROM recovery WHERE user = ?1",
-                              "INSERT INTO recovery (user, tag, hash, created_at) "
-                              "VALUES (?1, ?2, ?3, strftime('%s', 'now'))",
-                              keys, hashes, n);
+        return set_pairs(s, user, "DELETE FROM recovery WHERE user = ?1",
+                         "INSERT INTO recovery (user, tag, hash, created_at) "
+                         "VALUES (?1, ?2, ?3, strftime('%s', 'now'))",
+                         rows, n, SU_RECOVERY_CODES_MAX, sizeof(*rows),
+                         offsetof(struct su_recovery_row, tag),
+                         offsetof(struct su_recovery_row, hash));
 }
 
 static int sq_recovery_get(struct su_store *s, const char *user, const char *tag,
@@ -338,31 +348,10 @@ static int sq_recovery_unused(struct su_store *s, const char *user)
 static int sq_recovery_consume(struct su_store *s, const char *user, const char *tag, int64_t now,
                                const struct su_grant *grant)
 {
-        sqlite3_stmt *st;
-        int r = su_sqldb_begin(db(s));
-        if (r < 0)
-                return fail(s, r);
-        r = su_sqldb_prepare(db(s),
-                             "UPDATE recovery SET used_at = ?3 "
-                             "WHERE user = ?1 AND tag = ?2 AND used_at IS NULL",
-                             &st);
-        if (r < 0)
-                goto rollback;
-        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, tag, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, now);
-        if ((r = su_sqldb_step_done(db(s), st)) < 0)
-                goto rollback;
-        if (r == 0) {
-                r = -EALREADY;
-                goto rollback;
-        }
-        if ((r = finish_success(s, user, grant)) < 0)
-                goto rollback;
-        return 0;
-rollback:
-        su_sqldb_rollback(db(s));
-        return r == -EALREADY ? r : fail(s, r);
+        return consume_once(s, user,
+                            "UPDATE recovery SET used_at = ?3 "
+                            "WHERE user = ?1 AND tag = ?2 AND used_at IS NULL",
+                            tag, now, grant);
 }
 
 static int sq_grant(struct su_store *s, const char *user, const struct su_grant *grant)

@@ -78,10 +78,14 @@ void adv_setup(struct adv_env *e, const char *policy, const char *conf)
         snprintf(e->log, sizeof(e->log), "%s/stepupd.log", e->dir);
         snprintf(e->policy, sizeof(e->policy), "%s/policy.conf", e->dir);
         snprintf(e->conf, sizeof(e->conf), "%s/stepupd.conf", e->dir);
+        snprintf(e->questions, sizeof(e->questions), "%s/questions.conf", e->dir);
         if (mkdir(e->state, 0700) < 0)
                 die("mkdir state");
         write_file(e->policy, policy, 0644);
         adv_write_conf(e, conf);
+        write_file(e->questions,
+                   "pet: Your first pet?\ncity: Your birth city?\nfood: Your favourite food?\n",
+                   0644);
 }
 
 int adv_start_ex(struct adv_env *e, const char *exe, char *const extra_env[], const char *wrapper,
@@ -108,6 +112,8 @@ int adv_start_ex(struct adv_env *e, const char *exe, char *const extra_env[], co
         argv[argc++] = e->policy;
         argv[argc++] = "--config";
         argv[argc++] = e->conf;
+        argv[argc++] = "--questions";
+        argv[argc++] = e->questions;
         argv[argc] = NULL;
         fflush(NULL);
         pid_t pid = fork();

@@ -15,7 +15,8 @@
 
 struct adv_env {
         char dir[64]; /* mkdtemp, 0711 */
-        char pam_sock[128], user_sock[128], state[128], db[160], log[128], policy[128], conf[128];
+        char pam_sock[128], user_sock[128], state[128], db[160], log[128], policy[128], conf[128],
+            questions[128];
         const char *build;
         pid_t pid; /* the running daemon, 0 when none */
         unsigned starts;

@@ -189,6 +189,17 @@ def case_gate_commands(build):
         check(ok and "service=sshd-command" in ok[0] and env.rule("/usr/bin/systemctl") in ok[0],
               "not the gate's systemctl rule", env.log()[mark:])
 
+        # exec wrappers are seen through: env and nice in front of systemctl ask the same code
+        # (issue 13), each by its own user so that every code is in a fresh TOTP step
+        for user, wrapped in (("carol", "env systemctl --version"),
+                              ("erin", "nice -n 5 systemctl --version")):
+            mark = env.mark()
+            expect(env.ssh(user, wrapped, {"code": code[user]}), ["code"], 0,
+                   r"^systemd \d+", wrapped + " with a code")
+            ok = env.events("verify-ok", user, mark)
+            check(ok and env.rule("/usr/bin/systemctl") in ok[0],
+                  wrapped + ": not the gate's systemctl rule", env.log()[mark:])
+
         # no terminal: refused with the documented message, nothing run
         mark = env.mark()
         expect(env.ssh("alice", "systemctl --version", tty=False), [], 1, re.escape(NEEDS_TTY),

@@ -20,7 +20,7 @@ LAYERS = [
     ("services", {"decide", "policy_request", "challenge", "fresh_proof", "lockout", "factors",
                   "factor_totp", "factor_question", "factor_recovery", "factor_idp", "reply",
                   "peer", "remote", "clocks", "caps", "audit", "metrics", "ctx", "questions",
-                  "settings", "idp_client", "idp_config", "idp_token"}),
+                  "settings", "admin_file", "idp_client", "idp_config", "idp_token"}),
     ("store", {"sqldb", "local", "failures", "store_open", "store_sqlite", "store_pg",
                "fleet_key"}),
     # pure helpers below everything: TOTP, hashing, answers, recovery codes, fault points,
