@@ -193,8 +193,12 @@ static int idp_verify(struct su_call *c, struct su_challenge *ch, const char *an
         struct idp_round *st = ch->state;
         char *token = NULL;
         *done = false;
-        if (!idp || !st)
-                return -ENOKEY;
+        if (!idp || !st) {
+                /* idp.conf went away under the challenge: it ends, as if expired (never the
+                 * failmode: nothing is unreachable). */
+                ch->reason = "the identity provider is no longer set up: try again";
+                return -ETIME;
+        }
         uint64_t end = deadline(idp);
         int r = poll_for_token(idp, ch, st, end, &token);
         if (r < 0)
