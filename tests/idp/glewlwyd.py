@@ -427,12 +427,14 @@ database = {{
                 "value": {"secret": totp_secret, "type": "TOTP", "time_step_size": 30}})
         self.users[name] = (password, totp_secret)
 
-    def add_client(self, client_id, secret):
+    def add_client(self, client_id, secret, auth="client_secret_basic"):
+        """A confidential client with the device grant; auth: client_secret_basic or
+        client_secret_post (how it authenticates at the token endpoint)."""
         self.admin_call("POST", "/client/", {
             "client_id": client_id, "client_name": client_id, "client_secret": secret,
             "confidential": True, "enabled": True,
             "authorization_type": ["device_authorization"],
-            "token_endpoint_auth_method": ["client_secret_basic"], "scope": ["openid"]})
+            "token_endpoint_auth_method": [auth], "scope": ["openid"]})
 
     def _configure(self):
         self.keys.append(rsa_key_pair(self.workdir, "sign0"))

@@ -433,6 +433,38 @@ def case_discovery_issuer_must_match(build):
         reload(env)
 
 
+def case_client_secret_post(build):
+    """A client that authenticates with client_secret_post (the secret in the form)."""
+    w, env = world(build)
+    if "post" not in W:
+        w.idp.add_client("stepup-post", "secret-stepup-post", auth="client_secret_post")
+        W["post"] = os.path.join(w.dir, "post.secret")
+        with open(W["post"], "w") as f:
+            f.write("secret-stepup-post\n")
+        os.chmod(W["post"], 0o600)
+    w.write_conf(W["conf_path"], client_id="stepup-post", client_secret_file=W["post"],
+                 client_auth="client_secret_post")
+    reload(env)
+    try:
+        c, rep = begin(env, "carol")
+        check(rep["type"] == "CHALLENGE", "client_secret_post: the code is shown", rep)
+        loc = w.idp.confirm(w.browser("carol"), iw.user_code(rep["PROMPT"]),
+                            client_id="stepup-post")
+        check("deviceComplete" in loc, "carol approves for stepup-post", loc)
+        rep = enter(c, rep)
+        c.close()
+        check(rep["type"] == "ALLOW", "client_secret_post: ALLOW", rep)
+        # the same client with HTTP Basic: Glewlwyd refuses it, so the step-up is unavailable
+        w.write_conf(W["conf_path"], client_id="stepup-post", client_secret_file=W["post"])
+        reload(env)
+        rep = sc.call(env.sock, "DECIDE", SERVICE="idp-test", USER="carol", PHASE=1)
+        check(rep["type"] == "DENY" and "unavailable" in rep.get("MESSAGE", ""),
+              "a client refused by the IdP: unavailable", rep)
+    finally:
+        w.write_conf(W["conf_path"])
+        reload(env)
+
+
 def case_tls(build):
     """An https provider (the front with a certificate of its own): trusted through
     ca_file, refused without it (the system's store does not know it)."""
@@ -466,7 +498,8 @@ CASES = [case_status_and_approval, case_denied_at_idp, case_code_expired,
          case_another_user_approves, case_wrong_audience, case_other_key,
          case_issued_before_the_step_up, case_key_rotation, case_totp_and_idp, case_idp_down,
          case_idp_down_after_the_code, case_idp_hangs_others_flow,
-         case_bad_config_stops_stepupd, case_discovery_issuer_must_match, case_tls]
+         case_bad_config_stops_stepupd, case_discovery_issuer_must_match,
+         case_client_secret_post, case_tls]
 
 if __name__ == "__main__":
     e2e.main(CASES, needs=("oathtool", "setpriv", "unshare", "openssl"))
