@@ -12,6 +12,8 @@ can make it behave like the network or a compromised provider would:
   front.down()                stop listening: connections are refused (a provider that is
                               down); front.up() listens again on the same port
   front.resume()              forward again after hang()
+  front.device_interval = N   device authorization answers say interval N (a device that
+                              polls faster than the provider wants, to see slow_down)
 
 Front(tls=(CERT, KEY)) speaks https (its certificate for 127.0.0.1; see tls_pair()).
 
@@ -29,6 +31,7 @@ import socketserver
 import ssl
 import subprocess
 import threading
+import time
 
 
 class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
@@ -48,7 +51,8 @@ class Front:
         self._hang = threading.Event()
         self._release = threading.Event()
         self._lock = threading.Lock()
-        self.requests = []  # (method, path) of each request seen
+        self.requests = []  # (time.monotonic(), method, path) of each request seen
+        self.device_interval = None
         self.server = None
         self.thread = None
 
@@ -124,7 +128,7 @@ class Front:
     # ---- forwarding --------------------------------------------------------------------
     def _handle(self, h, body):
         with self._lock:
-            self.requests.append((h.command, h.path))
+            self.requests.append((time.monotonic(), h.command, h.path))
         if self._hang.is_set():
             # Hold the connection open without a word until resumed or stopped (at most a
             # minute), then drop it.
@@ -140,6 +144,11 @@ class Front:
             status, rheaders, data = r.status, r.getheaders(), r.read()
         finally:
             conn.close()
+        if (h.command == "POST" and h.path.endswith("/device_authorization") and status == 200
+                and self.device_interval is not None):
+            doc = json.loads(data)
+            doc["interval"] = self.device_interval
+            data = json.dumps(doc).encode()
         if h.command == "POST" and h.path.endswith("/token") and status == 200:
             with self._lock:
                 swap, self._swap = self._swap, None

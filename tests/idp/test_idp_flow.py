@@ -465,6 +465,41 @@ def case_client_secret_post(build):
         reload(env)
 
 
+def case_slow_down(build):
+    """The provider wants 3 s between polls; the device answer says 1 (the forwarder): the
+    second poll gets slow_down, and from then on stepupd polls 6 s apart however often
+    Enter is pressed (RFC 8628 3.5), then succeeds."""
+    w, env = world(build)
+    if "slow" not in w.idp.plugin_keys:
+        w.idp.add_plugin("slow", key=w.idp.keys[-1], device_authorization_interval=3)
+    w.write_conf(W["conf_path"], issuer=w.idp.issuer_of("slow"))
+    reload(env)
+    w.front.device_interval = 1
+    try:
+        c, rep = begin(env, "dave")
+        code = iw.user_code(rep.get("PROMPT"))
+        start = time.monotonic()
+        approved = False
+        while rep["type"] == "CHALLENGE" and time.monotonic() - start < 10:
+            if not approved and time.monotonic() - start > 1.5:  # after the slow_down
+                w.idp.confirm(w.browser("dave"), code, plugin="slow")
+                approved = True
+            rep = enter(c, rep)
+        took = time.monotonic() - start
+        c.close()
+        check(rep["type"] == "ALLOW", "approved: ALLOW", rep)
+        polls = [t for t, m, p in w.front.requests if p.endswith("/slow/token") and t >= start]
+        gaps = [round(b - a, 1) for a, b in zip(polls, polls[1:])]
+        print(f"# token polls: gaps {gaps} s; ALLOW after {took:.1f} s", flush=True)
+        check(len(polls) == 3 and gaps[0] < 2 and gaps[1] >= 5.9,
+              "after slow_down the next poll waits 1 + 5 s, however often Enter is pressed",
+              gaps)
+    finally:
+        w.front.device_interval = None
+        w.write_conf(W["conf_path"])
+        reload(env)
+
+
 def case_tls(build):
     """An https provider (the front with a certificate of its own): trusted through
     ca_file, refused without it (the system's store does not know it)."""
@@ -499,7 +534,7 @@ CASES = [case_status_and_approval, case_denied_at_idp, case_code_expired,
          case_issued_before_the_step_up, case_key_rotation, case_totp_and_idp, case_idp_down,
          case_idp_down_after_the_code, case_idp_hangs_others_flow,
          case_bad_config_stops_stepupd, case_discovery_issuer_must_match,
-         case_client_secret_post, case_tls]
+         case_client_secret_post, case_slow_down, case_tls]
 
 if __name__ == "__main__":
     e2e.main(CASES, needs=("oathtool", "setpriv", "unshare", "openssl"))
