@@ -20,17 +20,19 @@ static int answer_challenge(const struct su_conv *c, int fd, struct su_msg *rep,
 {
         const char *id = su_msg_str(rep, SU_T_CHALLENGE);
         const char *prompt = su_msg_str(rep, SU_T_PROMPT);
-        uint32_t echo = 0;
+        uint32_t echo = 0, enter = 0;
         char answer[SU_ANSWER_MAX + 1];
         int r;
 
         if (!id || !prompt)
                 return -EBADMSG;
         (void)su_msg_u32(rep, SU_T_ECHO, &echo);
+        (void)su_msg_u32(rep, SU_T_ENTER, &enter);
+        unsigned flags = (echo == 1 ? SU_ASK_ECHO : 0u) | (enter == 1 ? SU_ASK_ENTER : 0u);
         answer[0] = '\0';
-        r = c->prompt(c->userdata, su_msg_str(rep, SU_T_MESSAGE), prompt, echo == 1, answer,
+        r = c->prompt(c->userdata, su_msg_str(rep, SU_T_MESSAGE), prompt, flags, answer,
                       sizeof(answer));
-        if (r >= 0 && answer[0] == '\0')
+        if (r >= 0 && answer[0] == '\0' && !(flags & SU_ASK_ENTER))
                 r = -ECANCELED; /* nothing typed: gave up; never sent */
         if (r < 0) {
                 explicit_bzero(answer, sizeof(answer));

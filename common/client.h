@@ -16,11 +16,18 @@
 
 #define SU_CONV_MAX_ROUNDS 16 /* challenges in one conversation (factors, questions, proofs) */
 
+/* How to ask (flags of the prompt callback). */
+enum {
+        SU_ASK_ECHO = 1u << 0,  /* the answer may be shown as typed (SU_T_ECHO = 1) */
+        SU_ASK_ENTER = 1u << 1, /* Enter alone is an answer, not giving up (SU_T_ENTER = 1) */
+};
+
 /* Asks the person: shows message first when not NULL, then prompt, and reads one answer into
- * answer (size bytes, NUL-terminated), echoing it only when echo (SU_T_ECHO = 1).
- * Returns 0, or a negative errno that ends the conversation (-ECANCELED: gave up). */
-typedef int (*su_conv_prompt_fn)(void *userdata, const char *message, const char *prompt, bool echo,
-                                 char *answer, size_t size);
+ * answer (size bytes, NUL-terminated), echoing it only with SU_ASK_ECHO.  An empty answer
+ * means "gave up" unless SU_ASK_ENTER.  Returns 0, or a negative errno that ends the
+ * conversation (-ECANCELED: gave up). */
+typedef int (*su_conv_prompt_fn)(void *userdata, const char *message, const char *prompt,
+                                 unsigned flags, char *answer, size_t size);
 
 struct su_conv {
         const char *socket;

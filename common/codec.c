@@ -39,6 +39,7 @@ static const struct tag_info tags[SU_T_MAX_] = {
     [SU_T_WINDOW] = {K_U32, 4},
     [SU_T_SSH_COMMAND] = {K_TEXT, 4096},
     [SU_T_DATA] = {K_TEXT, 15000},
+    [SU_T_ENTER] = {K_U32, 4},
 };
 
 size_t su_tag_max(enum su_tag tag)

@@ -77,7 +77,8 @@ enum su_tag {
         SU_T_WINDOW = 26,      /* u32: TOTP steps accepted either side (imports) */
         SU_T_SSH_COMMAND = 38, /* GATE: the ssh command as typed (audit only, never trusted) */
         SU_T_DATA = 39,        /* OK: a JSON document (STATUS, LIST, STATS; docs/protocol.md) */
-        SU_T_MAX_ = 40,        /* highest tag + 1, at most 64: present is a 64-bit mask */
+        SU_T_ENTER = 40,       /* u32: 1 = Enter alone answers (CHALLENGE): an empty ANSWER */
+        SU_T_MAX_ = 41,        /* highest tag + 1, at most 64: present is a 64-bit mask */
 };
 
 enum su_phase { SU_PHASE_AUTH = 1, SU_PHASE_ACCOUNT = 2, SU_PHASE_CLI = 3 };

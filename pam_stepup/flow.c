@@ -155,13 +155,14 @@ struct ask_ctx {
 
 /* The conversation's prompt: the rule's message, then the prompt through the application's
  * PAM conversation; the answer is copied out and PAM's copy wiped. */
-static int ask(void *userdata, const char *note, const char *prompt, bool echo, char *answer,
+static int ask(void *userdata, const char *note, const char *prompt, unsigned flags, char *answer,
                size_t size)
 {
+        bool echo = flags & SU_ASK_ECHO;
         struct ask_ctx *x = userdata;
         /* PAM_SILENT (sudo always passes it) hides a PAM_TEXT_INFO: the rule's message then
          * goes in front of the prompt, which is shown anyway. */
-        char both[1024 + 512 + 2];
+        char both[1024 + 4096 + 2]; /* MESSAGE and PROMPT at their protocol maxima */
         if (note && *note && (x->flags & PAM_SILENT) &&
             snprintf(both, sizeof(both), "%s\n%s", note, prompt) < (int)sizeof(both))
                 prompt = both;
@@ -175,7 +176,7 @@ static int ask(void *userdata, const char *note, const char *prompt, bool echo, 
                 r = -EAGAIN;
         else if (pr != PAM_SUCCESS || !resp)
                 r = -EBADE;
-        else if (resp[0] == '\0')
+        else if (resp[0] == '\0' && !(flags & SU_ASK_ENTER))
                 r = -ECANCELED; /* empty: gave up, never sent */
         else if (strnlen(resp, size) >= size)
                 r = -E2BIG; /* oversized: never sent */

@@ -12,6 +12,7 @@ static const struct {
     {SU_FACTOR_TOTP, "totp"},
     {SU_FACTOR_QUESTION, "question"},
     {SU_FACTOR_RECOVERY, "recovery"},
+    {SU_FACTOR_IDP, "idp"},
 };
 
 const char *su_factor_name(unsigned factor_bit)

@@ -11,7 +11,7 @@
 
 #include "parser.h"
 
-#define FACTOR_LIST "totp, question or recovery"
+#define FACTOR_LIST "totp, question, recovery or idp"
 
 enum opt { OPT_WITHIN, OPT_IDLE, OPT_SCOPE, OPT_FAILMODE, OPT_MESSAGE, OPT_COUNT };
 static const char *const opt_names[OPT_COUNT] = {"within", "idle", "scope", "failmode", "message"};

@@ -35,6 +35,7 @@ enum su_factor {
         SU_FACTOR_TOTP = 1u << 0,
         SU_FACTOR_QUESTION = 1u << 1,
         SU_FACTOR_RECOVERY = 1u << 2,
+        SU_FACTOR_IDP = 1u << 3, /* approval at the identity provider (device grant) */
 };
 #define SU_FACTOR_SETS_MAX 8
 const char *su_factor_name(unsigned factor_bit);       /* "totp", ... */

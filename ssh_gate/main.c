@@ -129,12 +129,12 @@ static void put_typed(struct su_msg *m, const char *typed)
 }
 
 /* The conversation's prompt: the person at the ssh terminal (only with a terminal). */
-static int ask(void *userdata, const char *note, const char *prompt, bool echo, char *answer,
+static int ask(void *userdata, const char *note, const char *prompt, unsigned flags, char *answer,
                size_t size)
 {
         if (!isatty(STDIN_FILENO))
                 return -ENOTTY;
-        return sshg_read_answer(note, prompt, echo, answer, size);
+        return sshg_read_answer(note, prompt, flags, answer, size);
 }
 
 /* Asks stepupd; true when the command may run.  Every refusal is explained on stderr. */

@@ -1,5 +1,7 @@
 #include "prompt.h"
 
+#include "client.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -38,8 +40,9 @@ static void say(int fd, const char *s)
         }
 }
 
-int sshg_read_answer(const char *note, const char *prompt, bool echo, char *buf, size_t size)
+int sshg_read_answer(const char *note, const char *prompt, unsigned flags, char *buf, size_t size)
 {
+        bool echo = flags & SU_ASK_ECHO;
         int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (fd < 0)
                 return -ENOTTY;
@@ -102,7 +105,7 @@ int sshg_read_answer(const char *note, const char *prompt, bool echo, char *buf,
                 explicit_bzero(buf, size);
                 return -E2BIG;
         }
-        if (!line || n == 0) {
+        if (!line || (n == 0 && !(flags & SU_ASK_ENTER))) {
                 explicit_bzero(buf, size);
                 return -ECANCELED;
         }

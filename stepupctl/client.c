@@ -12,12 +12,12 @@
 #include "prompt.h"
 
 /* The conversation's prompt, at the terminal (echo off unless stepupd says it may echo). */
-static int ask(void *userdata, const char *note, const char *prompt, bool echo, char *answer,
+static int ask(void *userdata, const char *note, const char *prompt, unsigned flags, char *answer,
                size_t size)
 {
         if (note)
                 fprintf(stderr, "%s\n", note);
-        if (!echo)
+        if (!(flags & SU_ASK_ECHO))
                 return ctl_read_secret(prompt, answer, size) < 0 ? -ECANCELED : 0;
         fputs(prompt, stderr);
         fflush(stderr);

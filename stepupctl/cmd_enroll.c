@@ -12,7 +12,7 @@
 #include "otpauth.h"
 #include "qr_png.h"
 #include "prompt.h"
-#include "qr.h"
+#include "qr_text.h"
 
 struct totp_opts {
         const char *user, *issuer, *algo, *png;

@@ -334,7 +334,7 @@ static void format_factors(const struct su_decision *d, char *buf, size_t size)
         buf[0] = '\0';
         for (size_t i = 0; i < d->nfactor_sets; i++) {
                 bool first = true;
-                for (unsigned bit = 1; bit && bit <= SU_FACTOR_RECOVERY; bit <<= 1) {
+                for (unsigned bit = 1; bit && bit <= d->factor_sets[i]; bit <<= 1) {
                         if (!(d->factor_sets[i] & bit))
                                 continue;
                         const char *name = su_factor_name(bit);

@@ -200,6 +200,31 @@ void su_limits_challenge_release(struct su_limits *l, const char *user)
         pthread_mutex_unlock(&l->lock);
 }
 
+void su_limits_network_init(struct su_limits *l, unsigned max)
+{
+        l->network_max = max ? max : 1;
+}
+
+int su_limits_network_acquire(struct su_limits *l)
+{
+        int r = -EAGAIN;
+        pthread_mutex_lock(&l->lock);
+        if (l->network_busy < l->network_max) {
+                l->network_busy++;
+                r = 0;
+        }
+        pthread_mutex_unlock(&l->lock);
+        return r;
+}
+
+void su_limits_network_release(struct su_limits *l)
+{
+        pthread_mutex_lock(&l->lock);
+        if (l->network_busy > 0)
+                l->network_busy--;
+        pthread_mutex_unlock(&l->lock);
+}
+
 void su_limits_counts(struct su_limits *l, unsigned *pam_open, unsigned *user_open)
 {
         pthread_mutex_lock(&l->lock);

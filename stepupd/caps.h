@@ -3,7 +3,9 @@
  *    and a per-uid cap;
  *  - pending challenges per user (a prompt left open holds a connection for
  *    challenge_timeout);
- *  - costly work (password hashing: milliseconds of CPU each) per uid, as a token bucket.
+ *  - costly work (password hashing: milliseconds of CPU each) per uid, as a token bucket;
+ *  - calls that wait on a network service (the idp factor's HTTP), all callers together, so
+ *    that a slow or hung identity provider never holds every pool thread.
  * Root is never limited by the per-uid caps.  Thread-safe. */
 #pragma once
 
@@ -33,6 +35,7 @@ struct su_limits {
         unsigned pam_max, user_max, user_per_uid, challenges_per_user;
         double cost_burst, cost_per_s;
         unsigned pam_open, user_open;
+        unsigned network_max, network_busy; /* calls waiting on a network service */
         struct su_limits_uid uids[SU_LIMITS_SLOTS];
         struct su_limits_user users[SU_LIMITS_SLOTS];
 };
@@ -51,6 +54,13 @@ int su_limits_cost(struct su_limits *l, uid_t uid, unsigned cost, unsigned *ret_
 /* A challenge for user starts / ends: 0 or -EBUSY when the user has too many open. */
 int su_limits_challenge_acquire(struct su_limits *l, const char *user);
 void su_limits_challenge_release(struct su_limits *l, const char *user);
+
+/* At most max calls wait on a network service at once (set once, before any thread). */
+void su_limits_network_init(struct su_limits *l, unsigned max);
+/* One such call starts / ends: 0, or -EAGAIN when max are already running (the engine says
+ * -ENOBUFS). */
+int su_limits_network_acquire(struct su_limits *l);
+void su_limits_network_release(struct su_limits *l);
 
 /* Snapshot for STATS. */
 void su_limits_counts(struct su_limits *l, unsigned *pam_open, unsigned *user_open);

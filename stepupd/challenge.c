@@ -107,25 +107,55 @@ void su_challenge_abandon(struct su_ctx *x, const struct su_audit_req *rq, struc
         challenge_free(x, ch);
 }
 
-/* Asks ch->current: a new id, the factor's prompt, the deadline. */
-static int ask(struct su_call *c, struct su_challenge *ch, const char *message,
+/* A factor that waits on the network runs on the pool, and only while fewer than the cap of
+ * such calls run at once (caps.h), and a non-root caller only within its budget of costly
+ * work: -ENOBUFS ("busy") otherwise.  Busy is something a local user can bring about, so it
+ * is refused whatever the rule's failmode (su_challenge_failmode_applies).  (Not -EAGAIN:
+ * that is -EWOULDBLOCK, "run me on the pool".) */
+static int network_enter(struct su_call *c, const struct su_factor_ops *f, bool costs)
+{
+        unsigned wait;
+        if (!f->waits_network)
+                return 0;
+        if (!c->in_pool)
+                return -EWOULDBLOCK;
+        if (costs && su_limits_cost(&c->ctx->limits, c->peer.uid, 1, &wait) < 0)
+                return -ENOBUFS;
+        return su_limits_network_acquire(&c->ctx->limits) < 0 ? -ENOBUFS : 0;
+}
+
+static void network_leave(struct su_call *c, const struct su_factor_ops *f)
+{
+        if (f->waits_network)
+                su_limits_network_release(&c->ctx->limits);
+}
+
+/* Asks ch->current: a new id, the factor's prompt, the deadline.  again: the same round once
+ * more (the factor is still waiting for an approval elsewhere): the deadline stays. */
+static int ask(struct su_call *c, struct su_challenge *ch, const char *message, bool again,
                struct su_reply *rep)
 {
-        int r = new_id(ch->id);
+        int r = network_enter(c, ch->current, !again);
         if (r < 0)
                 return r;
+        r = new_id(ch->id);
         su_reply_clear(rep);
         ch->aside = aside_of(ch);
-        r = ch->current->prompt(c, ch, rep);
+        if (r == 0)
+                r = ch->current->prompt(c, ch, rep);
+        network_leave(c, ch->current);
         if (r < 0)
                 return r;
-        ch->expires_boot = su_now_boot() + c->ctx->cfg.challenge_timeout;
+        if (!again)
+                ch->expires_boot = su_now_boot() + c->ctx->cfg.challenge_timeout;
         rep->type = SU_REP_CHALLENGE;
         snprintf(rep->challenge, sizeof(rep->challenge), "%s", ch->id);
         snprintf(rep->factor, sizeof(rep->factor), "%s", ch->current->name);
         snprintf(rep->rule, sizeof(rep->rule), "%s", ch->rule);
         if (message)
                 snprintf(rep->message, sizeof(rep->message), "%s", message);
+        if (again)
+                return 0;
         su_audit(&c->audit, SU_EV_CHALLENGE, LOG_INFO, "step-up challenge", "STEPUP_USER", ch->user,
                  "STEPUP_SERVICE", ch->service, "STEPUP_RULE", ch->rule, "STEPUP_DECISION",
                  "challenge", "STEPUP_FACTOR", ch->current->name, NULL);
@@ -142,7 +172,7 @@ static int advance(struct su_call *c, struct su_challenge *ch, const char *messa
                 ch->current = next_factor(ch);
                 if (!ch->current)
                         return -ENOKEY;
-                int r = ask(c, ch, message, rep);
+                int r = ask(c, ch, message, false, rep);
                 if (r != -ENOKEY)
                         return r;
                 ch->enrolled &= ~ch->current->bit; /* cannot be asked after all */
@@ -163,6 +193,7 @@ int su_challenge_begin(struct su_call *c, const struct su_challenge_spec *spec,
         snprintf(ch->scope_key, sizeof(ch->scope_key), "%s",
                  spec->scope_key ? spec->scope_key : "");
         ch->local = !spec->scope_key;
+        ch->failmode = spec->failmode;
         ch->nsets = spec->nsets < SU_FACTOR_SETS_MAX ? spec->nsets : SU_FACTOR_SETS_MAX;
         memcpy(ch->sets, spec->sets, ch->nsets * sizeof(ch->sets[0]));
         ch->started_wall = su_now_wall();
@@ -191,6 +222,44 @@ int su_challenge_begin(struct su_call *c, const struct su_challenge_spec *spec,
         return 0;
 }
 
+const char *su_challenge_unavailable_text(int err)
+{
+        if (err == -ENOBUFS)
+                return "busy: too many step-ups are waiting on a network service";
+        return strerror(-err);
+}
+
+bool su_challenge_failmode_applies(int err)
+{
+        return err != -ENOBUFS;
+}
+
+/* A factor's network service cannot be reached (down, slow, busy) after the challenge began:
+ * the rule's failmode decides, as decide.c does when it cannot begin.  Safe allows without
+ * recording a grant; a local proof (an enrolment change) never takes that way. */
+static void network_unavailable(struct su_call *c, struct su_challenge *ch,
+                                const struct su_factor_ops *f, int err, struct su_reply *rep)
+{
+        char why[200];
+        snprintf(why, sizeof(why), "step-up service unavailable: %s",
+                 ch->reason ? ch->reason : su_challenge_unavailable_text(err));
+        if (ch->failmode == SU_FAILMODE_SAFE && !ch->local && su_challenge_failmode_applies(err)) {
+                su_audit(&c->audit, SU_EV_DECISION, LOG_CRIT,
+                         "step-up unavailable: allowed by the rule's failmode safe", "STEPUP_USER",
+                         ch->user, "STEPUP_SERVICE", ch->service, "STEPUP_RULE", ch->rule,
+                         "STEPUP_FACTOR", f->name, "STEPUP_DECISION", "allow", "STEPUP_REASON", why,
+                         NULL);
+                su_reply_allow(rep, ch->rule);
+                snprintf(rep->message, sizeof(rep->message), "%s (allowed: failmode safe)", why);
+                return;
+        }
+        su_audit(&c->audit, SU_EV_VERIFY_FAIL, LOG_ERR, why, "STEPUP_USER", ch->user,
+                 "STEPUP_SERVICE", ch->service, "STEPUP_RULE", ch->rule, "STEPUP_FACTOR", f->name,
+                 "STEPUP_OUTCOME", "error", "STEPUP_DECISION", "deny", "STEPUP_REASON",
+                 "unavailable", NULL);
+        su_reply_deny(rep, why, ch->rule, 0);
+}
+
 /* Which factor answers: the current one, or one offered aside whose answer this looks like
  * (and the current factor's does not). */
 static const struct su_factor_ops *answering(struct su_call *c, struct su_challenge *ch,
@@ -215,7 +284,7 @@ int su_challenge_answer(struct su_call *c, const char *id, const char *answer, s
                 return 0;
         }
         const struct su_factor_ops *f = answering(c, ch, answer);
-        if (!c->in_pool && (f->slow_verify || c->db->store->ops->blocking))
+        if (!c->in_pool && (f->slow_verify || f->waits_network || c->db->store->ops->blocking))
                 return -EWOULDBLOCK; /* nothing spent: the pool runs it again */
         /* This round is spent by this answer whatever happens next. */
         s->pending = NULL;
@@ -226,7 +295,7 @@ int su_challenge_answer(struct su_call *c, const char *id, const char *answer, s
                 su_reply_deny(rep, "the challenge expired", ch->rule, 0);
                 goto out;
         }
-        if (f->slow_verify) {
+        if (f->slow_verify || f->waits_network) {
                 unsigned wait;
                 if (su_limits_cost(&c->ctx->limits, c->peer.uid, 1, &wait) < 0) {
                         char text[128];
@@ -237,7 +306,9 @@ int su_challenge_answer(struct su_call *c, const char *id, const char *answer, s
                 }
         }
         su_fault_point("before-attempt");
-        int r = su_lockout_admit(c, ch->user, ch->rule, rep);
+        /* An answer that proves nothing by itself is no guess: only a lockout refuses it. */
+        int r = f->unguessable ? su_lockout_check(c, ch->user, ch->rule, rep)
+                               : su_lockout_admit(c, ch->user, ch->rule, rep);
         if (r != 0) {
                 if (r < 0)
                         su_reply_deny(rep, "step-up unavailable: cannot record the attempt",
@@ -258,7 +329,29 @@ int su_challenge_answer(struct su_call *c, const char *id, const char *answer, s
         bool completes = su_factor_sets_satisfied(ch->sets, ch->nsets, ch->proven | f->bit);
         bool done = false;
         su_fault_point("before-commit");
-        r = f->verify(c, ch, answer, completes && !ch->local ? &grant : NULL, &done);
+        ch->reason = NULL;
+        r = network_enter(c, f, false); /* the attempt paid for itself above */
+        if (r == 0) {
+                r = f->verify(c, ch, answer, completes && !ch->local ? &grant : NULL, &done);
+                network_leave(c, f);
+        } else if (r == -ENOBUFS) {
+                ch->reason = su_challenge_unavailable_text(r);
+        }
+        if (r == -EINPROGRESS) {
+                /* Not yet (an approval elsewhere still pending): the same round again, with
+                 * nothing counted and the deadline kept. */
+                r = ask(c, ch, NULL, true, rep);
+                if (r == 0) {
+                        s->pending = ch;
+                        return 0;
+                }
+                if (f->waits_network) {
+                        network_unavailable(c, ch, f, r, rep);
+                        goto out;
+                }
+                su_reply_deny(rep, "step-up unavailable: cannot ask again", ch->rule, 0);
+                goto out;
+        }
         if (r == 0) {
                 su_fault_point("after-commit-before-reply");
                 if (done)
@@ -277,23 +370,41 @@ int su_challenge_answer(struct su_call *c, const char *id, const char *answer, s
                 }
                 /* More to prove: another round of this factor, or the next factor. */
                 if (!done)
-                        r = ask(c, ch, NULL, rep);
+                        r = ask(c, ch, NULL, false, rep);
                 else
                         r = advance(c, ch, NULL, rep);
                 if (r == 0) {
                         s->pending = ch;
                         return 0;
                 }
+                if (r != -ENOKEY && ch->current && ch->current->waits_network) {
+                        network_unavailable(c, ch, ch->current, r, rep);
+                        goto out;
+                }
                 su_reply_deny(rep, "no enrolled factor can complete this step-up", ch->rule, 0);
                 goto out;
         }
         char text[400];
         su_fault_point("before-failure");
-        if (r == -EALREADY || r == -EACCES)
-                su_lockout_failure(c, ch->user, ch->rule, f->name,
-                                   r == -EALREADY ? f->replay : f->wrong, text, sizeof(text));
-        else
+        if (r == -ETIME) {
+                /* The proof's time ran out at its source (a device code expired): nobody
+                 * failed; the step-up ends, and the trail says why. */
+                const char *why = ch->reason ? ch->reason : "the proof expired";
+                su_audit(&c->audit, SU_EV_ABANDON, LOG_NOTICE, why, "STEPUP_USER", ch->user,
+                         "STEPUP_SERVICE", ch->service, "STEPUP_RULE", ch->rule, "STEPUP_FACTOR",
+                         f->name, "STEPUP_OUTCOME", "expired", "STEPUP_REASON", why, NULL);
+                su_reply_deny(rep, why, ch->rule, 0);
+                goto out;
+        }
+        if (r == -EALREADY || r == -EACCES) {
+                const char *why = ch->reason ? ch->reason : r == -EALREADY ? f->replay : f->wrong;
+                su_lockout_failure(c, ch->user, ch->rule, f->name, why, text, sizeof(text));
+        } else if (f->waits_network) {
+                network_unavailable(c, ch, f, r, rep);
+                goto out;
+        } else {
                 snprintf(text, sizeof(text), "step-up unavailable: %s", strerror(-r));
+        }
         su_fault_point("after-failure-before-reply");
         su_reply_deny(rep, text, ch->rule, 0);
 out:

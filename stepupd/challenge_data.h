@@ -25,6 +25,8 @@ struct su_challenge {
         void *state;                         /* current's own (prompt()/state_free()) */
         bool local;   /* proves the caller to stepupd itself (re-enrolment gate): no grant */
         bool counted; /* holds one of the user's challenge slots (limits.h) */
+        enum su_failmode failmode; /* the rule's: when a network factor cannot be reached */
+        const char *reason; /* current's word on its last verify (static or in state), or NULL */
         int64_t expires_boot;
         int64_t started_wall; /* when the step-up began (a remote proof must be newer) */
 };

@@ -25,6 +25,8 @@ int su_ctx_init(struct su_ctx *x, struct su_config *cfg)
         su_limits_init(&x->limits, x->cfg.max_connections, x->cfg.user_connections,
                        x->cfg.user_connections_per_uid, x->cfg.challenges_per_user,
                        x->cfg.hash_burst, x->cfg.hash_per_minute);
+        /* One pool thread always stays free of network waits (TOTP, writes, hashing). */
+        su_limits_network_init(&x->limits, x->cfg.pool_threads > 1 ? x->cfg.pool_threads - 1 : 1);
         x->store_cfg = (struct su_store_config){
             .kind = x->cfg.store_kind,
             .conninfo = x->cfg.store_conninfo,
@@ -49,6 +51,7 @@ static void rules_free(struct su_rules *r)
                 return;
         su_policy_free(r->policy);
         free(r->questions);
+        su_idp_free(r->idp);
         free(r);
 }
 
@@ -137,6 +140,23 @@ int su_ctx_reload(struct su_ctx *x, const struct su_audit_req *rq, char *body, s
                 su_audit(rq, SU_EV_RELOAD, LOG_ERR, "question catalogue not loaded",
                          "STEPUP_QUESTIONS", x->cfg.questions_path, "STEPUP_REASON", err,
                          "STEPUP_OUTCOME", "error", NULL);
+                rules_free(nr);
+                return r;
+        }
+        /* idp.conf reloads with them too: a broken one keeps all three old. */
+        struct su_idp_config ic;
+        r = su_idp_config_load(x->cfg.idp_config_path, x->cfg.policy_owner, &ic, err, sizeof(err));
+        if (r > 0)
+                r = su_idp_new(&nr->idp, &ic);
+        if (r < 0) {
+                if (r == -ENOMEM && !*err)
+                        snprintf(err, sizeof(err), "out of memory");
+                fprintf(stderr, "stepupd: %s\n", err);
+                if (body && size)
+                        snprintf(body + strlen(body), size - strlen(body), "%s\n", err);
+                su_audit(rq, SU_EV_RELOAD, LOG_ERR, "idp.conf not loaded", "STEPUP_IDP_CONFIG",
+                         x->cfg.idp_config_path, "STEPUP_REASON", err, "STEPUP_OUTCOME", "error",
+                         NULL);
                 rules_free(nr);
                 return r;
         }

@@ -8,6 +8,7 @@
 
 #include "audit.h"
 #include "caps.h"
+#include "idp_client.h"
 #include "local.h"
 #include "metrics.h"
 #include "policy.h"
@@ -21,7 +22,8 @@
 struct su_rules {
         struct su_policy *policy;
         struct su_catalogue *questions;
-        unsigned refs; /* under su_ctx.rules_lock */
+        struct su_idp *idp; /* idp.conf and its provider's cache; NULL without the file */
+        unsigned refs;      /* under su_ctx.rules_lock */
 };
 
 struct su_ctx {
@@ -42,7 +44,7 @@ struct su_ctx {
 int su_ctx_init(struct su_ctx *x, struct su_config *cfg);
 void su_ctx_done(struct su_ctx *x);
 
-/* Loads the policy and the question catalogue and puts them in force.  On error the old
+/* Loads the policy, the question catalogue and idp.conf and puts them in force.  On error the old
  * rules stay, and diagnostics (file:line:column) go to body when given and to stderr. */
 int su_ctx_reload(struct su_ctx *x, const struct su_audit_req *rq, char *body, size_t size);
 

@@ -31,8 +31,9 @@ static int unavailable(struct su_call *c, const struct su_request *q, const stru
                        const char *rule, int err, struct su_reply *rep)
 {
         char why[160];
-        snprintf(why, sizeof(why), "step-up service unavailable: %s", strerror(-err));
-        if (d->failmode == SU_FAILMODE_SAFE) {
+        snprintf(why, sizeof(why), "step-up service unavailable: %s",
+                 su_challenge_unavailable_text(err));
+        if (d->failmode == SU_FAILMODE_SAFE && su_challenge_failmode_applies(err)) {
                 su_audit(&c->audit, SU_EV_DECISION, LOG_CRIT,
                          "step-up unavailable: allowed by the rule's failmode safe", "STEPUP_USER",
                          q->user, "STEPUP_SERVICE", q->service, "STEPUP_RULE", rule,
@@ -44,7 +45,7 @@ static int unavailable(struct su_call *c, const struct su_request *q, const stru
         su_audit(&c->audit, SU_EV_DECISION, LOG_ERR, why, "STEPUP_USER", q->user, "STEPUP_SERVICE",
                  q->service, "STEPUP_RULE", rule, "STEPUP_DECISION", "deny", "STEPUP_REASON",
                  "unavailable", NULL);
-        su_reply_deny(rep, "step-up service unavailable", rule, 0);
+        su_reply_deny(rep, why, rule, 0);
         return 0;
 }
 
@@ -133,7 +134,8 @@ int su_decide(struct su_call *c, const struct su_request *q, const char *ssh_com
                                          .scope_key = key,
                                          .sets = d.factor_sets,
                                          .nsets = d.nfactor_sets,
-                                         .message = d.message};
+                                         .message = d.message,
+                                         .failmode = d.failmode};
         r = su_challenge_begin(c, &spec, rep);
         if (r == 0 || r == -EWOULDBLOCK)
                 return r;

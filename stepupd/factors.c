@@ -4,6 +4,7 @@
 
 const struct su_factor_ops *const su_factors[] = {
     &su_factor_totp,
+    &su_factor_idp,
     &su_factor_question,
     &su_factor_recovery,
 };
@@ -45,6 +46,15 @@ uint32_t su_factors_all(void)
         uint32_t bits = 0;
         for (size_t i = 0; i < su_nfactors; i++)
                 bits |= su_factors[i]->bit;
+        return bits;
+}
+
+uint32_t su_factors_provided(void)
+{
+        uint32_t bits = 0;
+        for (size_t i = 0; i < su_nfactors; i++)
+                if (su_factors[i]->provided)
+                        bits |= su_factors[i]->bit;
         return bits;
 }
 

@@ -18,7 +18,9 @@ int su_fresh_proof(struct su_call *c, struct su_reply *rep)
         int r = su_factors_enrolled(c, c->user, &have);
         if (r < 0)
                 return r;
-        if (have == 0 ||
+        /* A first enrolment needs no proof; a factor the admin provides to every user (the
+         * identity provider) is no enrolment of the user's own, but it can prove a change. */
+        if ((have & ~su_factors_provided()) == 0 ||
             (c->session->local_proof_until && su_now_boot() <= c->session->local_proof_until))
                 return 1; /* first enrolment, or proven on this connection just now */
         r = su_lockout_check(c, c->user, LOCAL_RULE, rep);

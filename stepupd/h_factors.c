@@ -155,6 +155,10 @@ int su_h_remove(struct su_call *c, const struct su_rq *rq, struct su_reply *rep)
 {
         if (!rq->factor.name)
                 return su_reply_error(rep, EINVAL, "name a factor to remove");
+        if (rq->factor.mask & su_factors_provided())
+                return su_reply_error(rep, EINVAL,
+                                      "that factor is provided by the administrator's "
+                                      "configuration: there is nothing of yours to remove");
         int r = su_fresh_proof(c, rep);
         if (r <= 0)
                 return r;

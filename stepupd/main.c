@@ -22,12 +22,13 @@ static void usage(FILE *f)
                 "  --policy PATH        policy file                  [%s]\n"
                 "  --config PATH        daemon settings              [%s]\n"
                 "  --questions PATH     security question catalogue  [%s]\n"
+                "  --idp-config PATH    identity provider (idp factor) [%s]\n"
                 "  --policy-owner UID   required owner of the policy and config files [0]\n"
                 "  --journal            send audit events to the journal\n"
                 "  --version, --help\n"
                 "Sockets passed by systemd (FileDescriptorName=pam / user) take precedence.\n",
                 STEPUP_PAM_SOCKET, STEPUP_USER_SOCKET, STEPUP_DB_PATH, STEPUP_POLICY_PATH,
-                STEPUP_CONFIG_PATH, STEPUP_QUESTIONS_PATH);
+                STEPUP_CONFIG_PATH, STEPUP_QUESTIONS_PATH, STEPUP_IDP_CONFIG_PATH);
 }
 
 static int set_str(char **dst, const char *v)
@@ -46,6 +47,7 @@ static int parse_args(int argc, char **argv, struct su_config *c)
                 O_POLICY,
                 O_CONFIG,
                 O_QUESTIONS,
+                O_IDP_CONFIG,
                 O_OWNER,
                 O_JOURNAL,
                 O_VERSION,
@@ -58,6 +60,7 @@ static int parse_args(int argc, char **argv, struct su_config *c)
             {"policy", required_argument, NULL, O_POLICY},
             {"config", required_argument, NULL, O_CONFIG},
             {"questions", required_argument, NULL, O_QUESTIONS},
+            {"idp-config", required_argument, NULL, O_IDP_CONFIG},
             {"policy-owner", required_argument, NULL, O_OWNER},
             {"journal", no_argument, NULL, O_JOURNAL},
             {"version", no_argument, NULL, O_VERSION},
@@ -85,6 +88,10 @@ static int parse_args(int argc, char **argv, struct su_config *c)
                         break;
                 case O_QUESTIONS:
                         r = set_str(&c->questions_path, optarg);
+                        break;
+                case O_IDP_CONFIG:
+                        r = set_str(&c->idp_config_path, optarg);
+                        c->idp_config_given = true;
                         break;
                 case O_OWNER: {
                         char *end;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
+#include "idp_client.h"
 #include "loops.h"
 #include "store_open.h"
 #include "totp.h"
@@ -213,11 +214,33 @@ int su_manager_startup(struct su_manager *m)
                 fprintf(stderr, "stepupd: liboath initialisation failed\n");
                 return r;
         }
+        /* libcurl and rhonabwy want their global set-up before any thread (the idp factor). */
+        r = su_idp_global_init();
+        if (r < 0) {
+                fprintf(stderr, "stepupd: libcurl/rhonabwy initialisation failed\n");
+                return r;
+        }
         r = su_ctx_reload(&m->ctx, &rq, NULL, 0);
         if (r < 0) {
-                fprintf(stderr, "stepupd: %s: policy not loaded (%s); refusing to start\n",
-                        cfg->policy_path, strerror(-r));
+                fprintf(stderr,
+                        "stepupd: the policy, the question catalogue or idp.conf did not load "
+                        "(%s); refusing to start\n",
+                        strerror(-r));
                 return r;
+        }
+        /* The packaged unit allows no network (AF_UNIX only): idp.conf needs a drop-in
+         * (docs/factors.md).  Said once at start; each failure shows in STATUS too. */
+        if (m->ctx.rules && m->ctx.rules->idp) {
+                int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (fd < 0)
+                        fprintf(stderr,
+                                "stepupd: %s is set up, but this process may not open network "
+                                "sockets (%s): the idp factor cannot reach %s; see "
+                                "docs/factors.md for the service drop-in\n",
+                                cfg->idp_config_path, strerror(errno),
+                                m->ctx.rules->idp->cfg.issuer);
+                else
+                        close(fd);
         }
         /* Every thread gets its own database connections, opened now so that a problem
          * stops the start with its reason. */

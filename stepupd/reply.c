@@ -83,6 +83,8 @@ int su_reply_encode(const struct su_reply *r, struct su_msg *out)
                 e |= put(out, SU_T_MESSAGE, r->message);
                 if (r->echo)
                         e |= su_msg_put_u32(out, SU_T_ECHO, 1);
+                if (r->enter)
+                        e |= su_msg_put_u32(out, SU_T_ENTER, 1);
                 break;
         case SU_REP_ERROR:
                 e |= su_msg_put_u32(out, SU_T_ERRNO, r->err);

@@ -14,6 +14,7 @@ struct su_reply {
         uint32_t err;  /* ERROR: positive errno */
         uint32_t wait; /* DENY: seconds until a lockout or rate limit ends */
         bool echo;     /* CHALLENGE: the answer may be shown as it is typed */
+        bool enter;    /* CHALLENGE: Enter alone answers (the idp factor's "once approved") */
         char message[1024];
         char rule[300];
         char challenge[33];

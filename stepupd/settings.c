@@ -42,6 +42,7 @@ void su_config_defaults(struct su_config *c)
         c->policy_path = strdup(STEPUP_POLICY_PATH);
         c->config_path = strdup(STEPUP_CONFIG_PATH);
         c->questions_path = strdup(STEPUP_QUESTIONS_PATH);
+        c->idp_config_path = strdup(STEPUP_IDP_CONFIG_PATH);
         c->fleet_key = strdup(STEPUP_FLEET_KEY_PATH);
 }
 
@@ -53,6 +54,7 @@ void su_config_free(struct su_config *c)
         free(c->policy_path);
         free(c->config_path);
         free(c->questions_path);
+        free(c->idp_config_path);
         free(c->store_conninfo);
         free(c->fleet_key);
         memset(c, 0, sizeof(*c));
@@ -93,12 +95,20 @@ static const struct key keys[] = {
     K("questions_ask", questions_ask, 1, 8),
 };
 
-/* store = sqlite:PATH | postgresql:CONNINFO;  fleet_key = PATH */
+/* store = sqlite:PATH | postgresql:CONNINFO;  fleet_key = PATH;  idp_config = PATH */
 static int set_string(struct su_config *c, const char *k, const char *v, char *why, size_t whysize)
 {
         char **dst;
         const char *val = v;
-        if (strcmp(k, "fleet_key") == 0) {
+        if (strcmp(k, "idp_config") == 0) {
+                if (v[0] != '/') {
+                        snprintf(why, whysize, "idp_config must be an absolute path");
+                        return -EINVAL;
+                }
+                if (c->idp_config_given)
+                        return 0; /* --idp-config wins */
+                dst = &c->idp_config_path;
+        } else if (strcmp(k, "fleet_key") == 0) {
                 if (v[0] != '/') {
                         snprintf(why, whysize, "fleet_key must be an absolute path");
                         return -EINVAL;
@@ -142,7 +152,7 @@ static int one_setting(char *line, void *data, char *why, size_t whysize)
         }
         *eq = 0;
         char *k = su_trim(line), *v = su_trim(eq + 1);
-        if (strcmp(k, "store") == 0 || strcmp(k, "fleet_key") == 0)
+        if (strcmp(k, "store") == 0 || strcmp(k, "fleet_key") == 0 || strcmp(k, "idp_config") == 0)
                 return set_string(c, k, v, why, whysize);
         const struct key *found = NULL;
         for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)

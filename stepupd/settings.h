@@ -12,8 +12,10 @@ struct su_config {
         char *policy_path;
         char *config_path;
         char *questions_path;
-        uid_t policy_owner;                /* policy and config files must be owned by this uid */
-        unsigned max_connections;          /* PAM socket: open connections at once (root's own) */
+        char *idp_config_path;    /* idp.conf: the idp factor's provider (missing: no idp factor) */
+        bool idp_config_given;    /* --idp-config: the command line wins over stepupd.conf */
+        uid_t policy_owner;       /* policy and config files must be owned by this uid */
+        unsigned max_connections; /* PAM socket: open connections at once (root's own) */
         unsigned user_connections;         /* user socket: open connections at once, all users */
         unsigned user_connections_per_uid; /* user socket: per non-root uid */
         unsigned challenges_per_user;      /* open challenges (prompts) per user */

@@ -11,6 +11,7 @@ targets=(
         "common/fuzz-codec:tests/adversarial/corpus-codec"
         "policy/fuzz-policy:tests/policy/corpus:policy/fuzz_policy.dict"
         "stepupctl/fuzz-import:tests/factors/corpus-import"
+        "stepupd/fuzz-idp-token:tests/idp/corpus-token"
 )
 if [ ! -f "$dir/build.ninja" ]; then
         CC=clang meson setup "$dir" --werror -Dfuzz=true >/dev/null

@@ -37,6 +37,7 @@ USERS = ADMINS + ["bob"]
 SUDO_PW = r"\[sudo\] password for [a-z]+: "
 CODE = r"Verification code: "
 PASSWORD = r"(?<!\] )[Pp]assword: "  # pam_unix for su and sshd
+IDP = r"Press Enter once you have approved it: "  # the idp factor (tests/idp)
 
 # Special answers for Term.run.
 CTRL_C = "<ctrl-c>"
@@ -592,9 +593,10 @@ class _Collect:
 
 def _converse(child, answers, enders, timeout=None):
     """Answers prompts until one of enders matches; returns (prompts seen, text before end).
-    answers maps a prompt kind ('sudo', 'password', 'code') to a string, a callable returning
-    one, a list of those (used in turn), or CTRL_C / CTRL_D / SILENT."""
-    kinds = [("sudo", SUDO_PW), ("code", CODE), ("password", PASSWORD)]
+    answers maps a prompt kind ('sudo', 'password', 'code', 'idp') to a string, a callable
+    returning one, a list of those (used in turn), or CTRL_C / CTRL_D / SILENT.  An 'idp'
+    callable gets the text shown so far (the prompt with the code to approve)."""
+    kinds = [("sudo", SUDO_PW), ("code", CODE), ("password", PASSWORD), ("idp", IDP)]
     pats = [p for _, p in kinds] + enders
     seen, out = [], []
     used = {}
@@ -613,7 +615,7 @@ def _converse(child, answers, enders, timeout=None):
         if a is None:
             raise Failure(f"unexpected {kind} prompt", "".join(out) + child.after)
         if callable(a):
-            a = a()
+            a = a("".join(out)) if kind == "idp" else a()
         if a == CTRL_C:
             child.sendcontrol("c")
         elif a == CTRL_D:

@@ -2,10 +2,16 @@
 """Every factor in stepupd's factor table, walked through enrol -> challenge -> verify ->
 reset against a private stepupd.  The factors come from the daemon (the "factors" of a
 STATUS reply), so a factor added to stepupd without a walk here fails this test.
+
+The idp factor is "enrolled" by the admin: its walk writes idp.conf for a real Glewlwyd
+(tests/idp/glewlwyd.py, started here), approves the device code there as the IdP user alice
+(mapped to root by a user map) and removes idp.conf again.  It is skipped only when Glewlwyd
+is not installed (tools/deps test installs it).
 Usage: test_factor_walk.py BUILD_DIR"""
 import base64
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -14,7 +20,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "idp"))
 import stepup_client as sc  # noqa: E402
+import glewlwyd  # noqa: E402
 
 QUESTIONS = "pet: Your first pet?\ncity: Your birth city?\n"
 ANSWERS = {"pet": "Rex", "city": "Paris"}
@@ -73,24 +81,57 @@ def recovery_answer(prompt, state):
     return state["codes"][0]
 
 
+def reset(pam, name, state):
+    rep = sc.call(pam, "RESET", USER=USER, FACTOR=name)
+    check(rep["type"] == "OK", name + ": reset", rep)
+
+
+# The idp factor: the admin provides it (idp.conf), the person approves at the IdP.
+def idp_enrol(pam, state):
+    idp, d = state["idp"], state["dir"]
+    secret = os.path.join(d, "client.secret")
+    with open(secret, "w") as f:
+        f.write(idp.client_secret + "\n")
+    os.chmod(secret, 0o600)
+    with open(os.path.join(d, "idp.map"), "w") as f:
+        f.write("alice %s\n" % USER)
+    with open(os.path.join(d, "idp.conf"), "w") as f:
+        f.write("issuer = %s\nclient_id = %s\nclient_secret_file = %s\nscopes = openid\n"
+                "user_map = %s\nrequire_amr = otp\n"
+                % (idp.issuer, idp.client_id, secret, os.path.join(d, "idp.map")))
+    check(sc.call(pam, "RELOAD")["type"] == "OK", "idp: idp.conf loaded")
+
+
+def idp_answer(prompt, state):
+    m = re.search(r"enter the code ([A-Z0-9-]+)", prompt)
+    if m:
+        state["idp"].approve(m.group(1), "alice")
+    return ""  # Enter
+
+
+def idp_remove(pam, name, state):
+    os.unlink(os.path.join(state["dir"], "idp.conf"))
+    check(sc.call(pam, "RELOAD")["type"] == "OK", "idp: idp.conf removed")
+
+
 WALKS = {
-    "totp": (totp_enrol, totp_answer),
-    "question": (question_enrol, question_answer),
-    "recovery": (recovery_enrol, recovery_answer),
+    "totp": (totp_enrol, totp_answer, reset),
+    "question": (question_enrol, question_answer, reset),
+    "recovery": (recovery_enrol, recovery_answer, reset),
+    "idp": (idp_enrol, idp_answer, idp_remove),
 }
 
 
 def enrolled(fields):
     """A factor's own STATUS columns say whether it is enrolled: state, a count."""
     if "state" in fields:
-        return fields["state"] == "active"
+        return fields["state"] in ("active", "available")
     return any(isinstance(v, int) and not isinstance(v, bool) and v > 0
                for v in fields.values())
 
 
-def walk(pam, name):
-    enrol, answer = WALKS[name]
-    state = {}
+def walk(pam, name, state):
+    enrol, answer, remove = WALKS[name]
     check(not enrolled(status(pam)[name]), name + ": not enrolled at first")
     enrol(pam, state)
     check(enrolled(status(pam)[name]), name + ": enrolled", status(pam)[name])
@@ -103,8 +144,7 @@ def walk(pam, name):
         rounds += 1
     c.close()
     check(rep["type"] == "ALLOW" and rounds >= 1, name + ": verified", rep)
-    rep = sc.call(pam, "RESET", USER=USER, FACTOR=name)
-    check(rep["type"] == "OK", name + ": reset", rep)
+    remove(pam, name, state)
     check(not enrolled(status(pam)[name]), name + ": gone after reset", status(pam)[name])
     rep = sc.call(pam, "DECIDE", SERVICE="walk-" + name, USER=USER, PHASE=1)
     check(rep["type"] == "DENY" and "no enrolled factor" in rep.get("MESSAGE", ""),
@@ -123,6 +163,7 @@ def main():
              "stepupd.conf": "questions_enrol = 2\nquestions_ask = 2\n"
                              "rate_limit_attempts = 100\n"}
     proc = None
+    idp = None
     try:
         # One rule per factor of the daemon's table (learnt from a first STATUS).
         policy = os.path.join(d, "policy.conf")
@@ -134,7 +175,8 @@ def main():
         args = [os.path.join(build, "stepupd", "stepupd"), "--socket", pam, "--user-socket", "",
                 "--db", os.path.join(d, "state", "db"), "--policy", policy,
                 "--questions", os.path.join(d, "questions.conf"),
-                "--config", os.path.join(d, "stepupd.conf")]
+                "--config", os.path.join(d, "stepupd.conf"),
+                "--idp-config", os.path.join(d, "idp.conf")]
         log = open(os.path.join(d, "log"), "w")
         proc = subprocess.Popen(args, stderr=log)
         for _ in range(500):
@@ -152,9 +194,18 @@ def main():
             if name not in WALKS:
                 check(False, "factor %s has no walk in tests/factors/test_factor_walk.py" % name)
                 continue
-            walk(pam, name)
+            state = {"dir": d}
+            if name == "idp":
+                why = glewlwyd.available()
+                if why:
+                    print("SKIP: idp: Glewlwyd cannot run here:", why, flush=True)
+                    continue
+                idp = state["idp"] = glewlwyd.Glewlwyd(device_interval=1).start()
+            walk(pam, name, state)
             print("walked:", name, flush=True)
     finally:
+        if idp:
+            idp.stop()
         if proc:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=20)

@@ -190,11 +190,16 @@ class Glewlwyd:
     """A private Glewlwyd; use as a context manager or call start()/stop()."""
 
     def __init__(self, workdir=None, device_expiration=600, device_interval=5,
-                 token_duration=3600, otp_expiration=600, log_level="WARNING"):
+                 token_duration=3600, otp_expiration=600, log_level="WARNING",
+                 public_port=None, public_scheme="http"):
         """device_expiration / device_interval: the device grant's expires_in and interval
         (s); token_duration: ID/access token lifetime (exp - iat); otp_expiration: how long
         a TOTP sign-in counts in a person's Glewlwyd session (the scheme's "expiration":
-        within it the same Browser approves more codes without a new TOTP code)."""
+        within it the same Browser approves more codes without a new TOTP code).
+        public_port: the port Glewlwyd tells clients to use (its external_url, and so the
+        issuer and every endpoint in the discovery document), when something in front of it
+        (tests/idp/idp_front.py) forwards to Glewlwyd's own port; the harness's own calls
+        always go to Glewlwyd's port.  public_scheme: "https" when that front ends TLS."""
         self.workdir = workdir
         self.own_workdir = workdir is None
         self.device_expiration = device_expiration
@@ -202,6 +207,8 @@ class Glewlwyd:
         self.token_duration = token_duration
         self.otp_expiration = otp_expiration
         self.log_level = log_level
+        self.public_port = public_port
+        self.public_scheme = public_scheme
         self.proc = None
         self.port = None
         self.users = dict(USERS)
@@ -216,7 +223,7 @@ class Glewlwyd:
     # ---- life cycle -------------------------------------------------------------------
     @property
     def base_url(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.public_scheme}://127.0.0.1:{self.public_port or self.port}"
 
     def issuer_of(self, plugin=PLUGIN):
         return f"{self.base_url}/api/{plugin}"
@@ -420,12 +427,14 @@ database = {{
                 "value": {"secret": totp_secret, "type": "TOTP", "time_step_size": 30}})
         self.users[name] = (password, totp_secret)
 
-    def add_client(self, client_id, secret):
+    def add_client(self, client_id, secret, auth="client_secret_basic"):
+        """A confidential client with the device grant; auth: client_secret_basic or
+        client_secret_post (how it authenticates at the token endpoint)."""
         self.admin_call("POST", "/client/", {
             "client_id": client_id, "client_name": client_id, "client_secret": secret,
             "confidential": True, "enabled": True,
             "authorization_type": ["device_authorization"],
-            "token_endpoint_auth_method": ["client_secret_basic"], "scope": ["openid"]})
+            "token_endpoint_auth_method": [auth], "scope": ["openid"]})
 
     def _configure(self):
         self.keys.append(rsa_key_pair(self.workdir, "sign0"))

@@ -78,6 +78,10 @@ run "json default deny" 0 --file "$tmp/nocatch.conf" --user nobody-x --groups ''
 json "json: no match" "d['decision']=='deny' and not d['matched'] and d['rule'] is None and d['line'] is None and len(d['explain'])==2"
 run "text default deny" 0 --file "$tmp/nocatch.conf" --user nobody-x --groups '' --service cron
 has "no match: says so" "decision: deny (no rule matched: the policy denies by default)"
+# every factor of a set is named, idp (the fourth) too
+printf 'require totp+idp|recovery within 0 when service sudo\n' > "$tmp/idp.conf"; chmod 644 "$tmp/idp.conf"
+run "idp" 0 --file "$tmp/idp.conf" --user nobody-x --groups '' --service sudo
+has "idp: named" "decision: require totp+idp|recovery within 0"
 
 # 3. The command as stepupd sees it: PATH lookup, realpath, /etc/shells.
 run "bare name" 0 --user nobody-x --groups users --service sudo --json --command "apt list"

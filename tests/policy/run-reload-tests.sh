@@ -56,7 +56,7 @@ expect_decision "after SIGHUP with a broken file" probe "$old"
 rc=0
 "$ctl" --socket "$tmp/pam.sock" policy reload > "$tmp/out" 2> "$tmp/err" || rc=$?
 [ "$rc" = 1 ] && ok "policy reload: exit 1" || fail "policy reload: exit $rc, want 1"
-grep -q "^$tmp/policy.conf:1:9: error: unknown factor 'totpp' (expected totp, question or recovery)" "$tmp/err" &&
+grep -q "^$tmp/policy.conf:1:9: error: unknown factor 'totpp' (expected totp, question, recovery or idp)" "$tmp/err" &&
         ok "policy reload: prints file:line:column" || { fail "policy reload: no diagnostic"; cat "$tmp/err"; }
 grep -q "the old one stays" "$tmp/err" && ok "policy reload: says the old policy stays" || fail "policy reload: message"
 expect_decision "after policy reload with a broken file" probe "$old"

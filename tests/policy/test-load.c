@@ -237,7 +237,7 @@ static void test_dropin_refusals(void)
         CHECK_INT(load(conf, &p, &d), -EINVAL);
         CHECK(p == NULL);
         snprintf(want, sizeof(want),
-                 "%s:2:9: error: unknown factor 'totpp' (expected totp, question or recovery)",
+                 "%s:2:9: error: unknown factor 'totpp' (expected totp, question, recovery or idp)",
                  dropin(conf, "20-bad.conf"));
         CHECK(has_diag(&d, want));
 
@@ -367,7 +367,7 @@ static void test_replacing(void)
         char want[600];
         snprintf(want, sizeof(want),
                  "%s:2:9: error: unknown factor 'totpp' (expected totp, "
-                 "question or recovery)",
+                 "question, recovery or idp)",
                  a);
         CHECK(has_diag(&d, want));
 

@@ -48,7 +48,7 @@ static void test_format(void)
         CHECK_INT(d.n, 1);
         n = su_diag_format(&d.v[0], buf, sizeof(buf));
         CHECK_STREQ(buf, "policy.conf:3:17: error: unknown factor 'totpp' (expected totp, "
-                         "question or recovery)\n"
+                         "question, recovery or idp)\n"
                          "    require totpp within 5m\n"
                          "            ^\n");
         CHECK_INT(n, strlen(buf));
@@ -69,8 +69,8 @@ static void test_format(void)
         src = "\trequire\ttotpp\n";
         CHECK_INT(su_policy_parse_buffer("t.conf", src, strlen(src), &p, &d), -EINVAL);
         su_diag_format(&d.v[0], buf, sizeof(buf));
-        CHECK_STREQ(buf, "t.conf:1:10: error: unknown factor 'totpp' (expected totp, question or "
-                         "recovery)\n    require\ttotpp\n           \t^\n");
+        CHECK_STREQ(buf, "t.conf:1:10: error: unknown factor 'totpp' (expected totp, question, "
+                         "recovery or idp)\n    require\ttotpp\n           \t^\n");
         su_diags_free(&d);
 
         /* a whole-file warning has no line, text or caret */

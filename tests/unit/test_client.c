@@ -35,6 +35,7 @@ enum mode {
         F_PROOF,    /* CHALLENGE; VERIFY -> ALLOW; the request again -> OK */
         F_NOFIELDS, /* CHALLENGE without its id and prompt */
         F_TAB,      /* OK with DATA whose value holds a tab (STATUS) */
+        F_ENTER,    /* CHALLENGE with ENTER 1; ALLOW for an empty ANSWER, else DENY */
 };
 
 static char dir[] = "/tmp/test-client.XXXXXX";
@@ -82,6 +83,18 @@ static void challenge(int fd, bool fields)
         send_msg(fd, &rep);
 }
 
+/* "Press Enter once you have approved it": Enter alone answers. */
+static void challenge_enter(int fd)
+{
+        struct su_msg rep;
+        su_msg_init(&rep, SU_REP_CHALLENGE);
+        su_msg_put_str(&rep, SU_T_CHALLENGE, CHAL_ID);
+        su_msg_put_str(&rep, SU_T_PROMPT, "Press Enter: ");
+        su_msg_put_u32(&rep, SU_T_ECHO, 1);
+        su_msg_put_u32(&rep, SU_T_ENTER, 1);
+        send_msg(fd, &rep);
+}
+
 static void reply(int fd, uint8_t type, const char *message)
 {
         struct su_msg rep;
@@ -125,6 +138,15 @@ static void serve(int fd, enum mode mode)
                 reply(fd, good_verify(&m) ? SU_REP_ALLOW : SU_REP_DENY,
                       good_verify(&m) ? NULL : "wrong answer");
                 return;
+        case F_ENTER: {
+                challenge_enter(fd);
+                if (recv_msg(fd, &m) < 0)
+                        return;
+                const char *a = su_msg_str(&m, SU_T_ANSWER);
+                bool empty = m.type == SU_REQ_VERIFY && a && *a == 0;
+                reply(fd, empty ? SU_REP_ALLOW : SU_REP_DENY, empty ? NULL : "not Enter");
+                return;
+        }
         case F_LOOP:
                 do
                         challenge(fd, false);
@@ -211,22 +233,24 @@ static void stop(pid_t pid)
 /* --- the conversation itself --- */
 struct seen {
         int calls;
-        bool echo;
+        bool echo, enter;
+        bool empty; /* answer with Enter alone */
         char message[64], prompt[64];
         int fail; /* the callback's result */
 };
 
-static int prompt_cb(void *userdata, const char *message, const char *prompt, bool echo,
+static int prompt_cb(void *userdata, const char *message, const char *prompt, unsigned flags,
                      char *answer, size_t size)
 {
         struct seen *s = userdata;
         s->calls++;
-        s->echo = echo;
+        s->echo = flags & SU_ASK_ECHO;
+        s->enter = flags & SU_ASK_ENTER;
         snprintf(s->message, sizeof(s->message), "%s", message ? message : "(none)");
         snprintf(s->prompt, sizeof(s->prompt), "%s", prompt);
         if (s->fail)
                 return s->fail;
-        snprintf(answer, size, "%s", ANSWER);
+        snprintf(answer, size, "%s", s->empty ? "" : ANSWER);
         return 0;
 }
 
@@ -323,6 +347,19 @@ static void test_conversation(void)
         CHECK_INT(converse(F_CHAL, &s, false, &rep, &res), -ECANCELED);
         CHECK_INT(res.end, SU_CONV_PROMPT);
         CHECK_INT(res.rounds, 0);
+
+        /* Enter alone: sent as an empty ANSWER when the challenge says ENTER; otherwise an
+         * empty answer is giving up, and nothing is sent */
+        s = (struct seen){.empty = true};
+        CHECK_INT(converse(F_ENTER, &s, false, &rep, &res), 0);
+        CHECK_INT(rep.type, SU_REP_ALLOW);
+        CHECK(s.enter && s.echo);
+        CHECK_INT(res.rounds, 1);
+        s = (struct seen){.empty = true};
+        CHECK_INT(converse(F_CHAL, &s, false, &rep, &res), -ECANCELED);
+        CHECK_INT(res.end, SU_CONV_PROMPT);
+        CHECK_INT(res.rounds, 0);
+        CHECK(!s.enter);
 
         /* a fresh-proof gate: the request again after the proof's ALLOW */
         s = (struct seen){0};

@@ -1,5 +1,5 @@
-/* Unit tests for stepupctl/qr.c */
-#include "qr.h"
+/* Unit tests for common/qr_text.c */
+#include "qr_text.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -186,5 +186,18 @@ int main(void)
 
         CHECK_INT(su_qr_print(NULL, "x", true), -EINVAL);
         CHECK_INT(su_qr_print(stdout, NULL, true), -EINVAL);
+
+        /* su_qr_text: the same text in a string (stepupd puts it in a prompt) */
+        char *printed = NULL, *text = NULL;
+        CHECK_INT(render(uri, true, &printed), 0);
+        CHECK_INT(su_qr_text(uri, true, &text), 0);
+        CHECK(printed && text && strcmp(printed, text) == 0);
+        free(printed);
+        free(text);
+        text = (char *)"untouched";
+        CHECK_INT(su_qr_text(big, true, &text), -ERANGE);
+        CHECK(text == NULL);
+        CHECK_INT(su_qr_text(NULL, true, &text), -EINVAL);
+        CHECK_INT(su_qr_text("x", true, NULL), -EINVAL);
         return check_done();
 }

@@ -1,8 +1,9 @@
-/* Terminal QR codes for otpauth:// URIs (enrolment in an authenticator app). */
-#include "qr.h"
+/* Terminal QR codes: otpauth:// URIs (enrolment), verification URIs (the idp factor). */
+#include "qr_text.h"
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <qrencode.h>
@@ -82,4 +83,25 @@ int su_qr_print(FILE *out, const char *text, bool utf8)
         explicit_bzero(qr->data, (size_t)qr->width * (size_t)qr->width);
         QRcode_free(qr);
         return r;
+}
+
+int su_qr_text(const char *text, bool utf8, char **ret)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        if (!ret)
+                return -EINVAL;
+        *ret = NULL;
+        FILE *f = open_memstream(&buf, &len);
+        if (!f)
+                return -errno;
+        int r = su_qr_print(f, text, utf8);
+        if (fclose(f) != 0 && r == 0)
+                r = -EIO;
+        if (r < 0) {
+                free(buf);
+                return r;
+        }
+        *ret = buf;
+        return 0;
 }

@@ -1,4 +1,6 @@
-/* QR code rendering on a terminal with libqrencode.  Never logs; negative errno on failure. */
+/* QR codes as terminal text with libqrencode, for stepupctl (enrolment's otpauth:// URI) and
+ * stepupd (the idp factor's verification URI inside a prompt).  Never logs; negative errno
+ * on failure. */
 #pragma once
 
 #include <stdbool.h>
@@ -21,3 +23,7 @@
  * Returns 0; -EINVAL for NULL arguments or text libqrencode refuses; -ERANGE when text is too
  * long for a QR code; -ENOMEM; -EIO when writing fails. */
 int su_qr_print(FILE *out, const char *text, bool utf8);
+
+/* The same text as su_qr_print writes, in a malloc'd NUL-terminated string (*ret, which the
+ * caller frees).  Same errors. */
+int su_qr_text(const char *text, bool utf8, char **ret);
