@@ -58,9 +58,26 @@ static int db_open(struct su_manager *m, struct su_db *d)
         }
         r = su_store_open(&m->ctx.store_cfg, d->local, &d->store, err, sizeof(err));
         if (r < 0) {
-                fprintf(stderr, "stepupd: store: %s\n", *err ? err : strerror(-r));
+                fprintf(stderr, "stepupd: %s\n", *err ? err : strerror(-r));
                 db_close(d);
         }
+        return r;
+}
+
+/* The shared store, reached once before serving: a store that answers but must not be used
+ * (another schema version, another fleet key, a role without rights) stops the start; one
+ * that does not answer yet does not (rules that need it apply their failmode meanwhile, and
+ * the pool connects when it can). */
+static int store_check(struct su_manager *m, struct su_db *d)
+{
+        int r = su_store_check(d->store);
+        if (r == -ENOTCONN || r == -ETIMEDOUT) {
+                fprintf(stderr, "stepupd: %s; serving, and connecting when it answers\n",
+                        su_store_errmsg(d->store));
+                return 0;
+        }
+        if (r < 0)
+                fprintf(stderr, "stepupd: %s\n", su_store_errmsg(d->store));
         return r;
 }
 
@@ -233,6 +250,8 @@ int su_manager_startup(struct su_manager *m)
         for (size_t i = 0; i < m->npool_db; i++)
                 if ((r = db_open(m, &m->pool_db[i])) < 0)
                         goto undo_dbs;
+        if ((r = store_check(m, &m->pool_db[0])) < 0)
+                goto undo_dbs;
 
         sigset_t ss;
         sigemptyset(&ss);
