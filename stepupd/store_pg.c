@@ -354,6 +354,10 @@ static int get_totp(struct su_store *st, enum stmt id, const char *user, struct 
                 return -ENOENT;
         }
         r = read_totp(s, user, res, ret);
+        /* A secret that does not open: perhaps the key was rotated.  The next call connects
+         * again, reads the key file again and checks it against the database's. */
+        if (r == -EBADMSG)
+                su_pg_disconnect(&s->pg);
         if (r == 0 && id == Q_TOTP_GET) {
                 ret->last_step = su_pg_int(res, 0, 7);
                 ret->active = strcmp(PQgetvalue(res, 0, 8), "t") == 0;
