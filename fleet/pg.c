@@ -287,7 +287,13 @@ static int server_error(struct su_pg *p, PGresult *res)
 {
         const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
         snprintf(p->sqlstate, sizeof(p->sqlstate), "%s", state ? state : "");
-        fail(p, 0, "%s", PQresultErrorMessage(res));
+        /* The server's own words, without the statement and the caret under it. */
+        const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+        const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+        if (msg)
+                fail(p, 0, "%s: %s", sev ? sev : "ERROR", msg);
+        else
+                fail(p, 0, "%s", PQresultErrorMessage(res));
         PQclear(res);
         if (PQstatus(p->conn) != CONNECTION_OK)
                 return lost(p, -ENOTCONN, p->err);

@@ -188,10 +188,14 @@ static int missing_rights(struct su_pg *p, uint64_t deadline_us, char *out, size
         const char *values[1] = {list};
         PGresult *res = NULL;
         int r = su_pg_exec(p, -1,
-                           "SELECT string_agg(p || ' on stepup.' || t, ', ') "
+                           "SELECT string_agg('stepup.' || t || ' (' || "
+                           "CASE WHEN n = 4 THEN 'none' ELSE 'no ' || m END || ')', ', ' "
+                           "ORDER BY t) FROM (SELECT t, count(*) AS n, "
+                           "string_agg(p, ' ' ORDER BY o) AS m "
                            "FROM unnest($1::text[]) AS t, "
-                           "unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']) AS p "
-                           "WHERE NOT has_table_privilege('stepup.' || t, p)",
+                           "unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']) "
+                           "WITH ORDINALITY AS x (p, o) "
+                           "WHERE NOT has_table_privilege('stepup.' || t, p) GROUP BY t) AS s",
                            1, values, NULL, NULL, deadline_us, &res);
         if (r < 0)
                 return r;
@@ -250,8 +254,8 @@ int su_pg_schema_check(struct su_pg *p, const uint8_t check[SU_FLEET_CHECK_LEN],
                 return r;
         if (missing[0]) {
                 snprintf(p->err, sizeof(p->err),
-                         "role \"%s\" may not %s (the GRANTs of docs/fleet.md, e.g. 'stepupctl "
-                         "fleet init --grant %s')",
+                         "role \"%s\" lacks rights on %s: it needs SELECT, INSERT, UPDATE, "
+                         "DELETE on each (docs/fleet.md; 'stepupctl fleet init --grant %s')",
                          user, missing, user);
                 return -EPERM;
         }
