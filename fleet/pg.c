@@ -47,10 +47,14 @@ __attribute__((format(printf, 3, 4))) static int fail(struct su_pg *p, int r, co
         return r;
 }
 
-static void no_notices(void *arg, const char *message)
+/* A library never logs: notices are dropped, except that a FATAL one (the server ends this
+ * session: shutdown, restart, an administrator) marks the connection as gone. */
+static void on_notice(void *arg, const PGresult *res)
 {
-        (void)arg;
-        (void)message; /* a library never logs; notices carry nothing we act on */
+        struct su_pg *p = arg;
+        const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+        if (sev && (strcmp(sev, "FATAL") == 0 || strcmp(sev, "PANIC") == 0))
+                p->ended = true;
 }
 
 static unsigned list_len(const char *v)
@@ -209,7 +213,6 @@ static int connect_one(struct su_pg *p, unsigned i, uint64_t deadline_us, PGconn
                 PQfinish(c);
                 return r;
         }
-        PQsetNoticeProcessor(c, no_notices, NULL);
         *ret = c;
         return 0;
 }
@@ -220,15 +223,19 @@ static bool healthy(struct su_pg *p)
 {
         if (PQstatus(p->conn) != CONNECTION_OK || PQtransactionStatus(p->conn) != PQTRANS_IDLE)
                 return false;
-        struct pollfd pfd = {.fd = PQsocket(p->conn), .events = POLLIN};
-        if (poll(&pfd, 1, 0) > 0) {
-                if (!PQconsumeInput(p->conn))
+        /* What waits is read: a FATAL notice (on_notice), then the end of file behind it. */
+        for (int i = 0; i < 4 && !p->ended; i++) {
+                struct pollfd pfd = {.fd = PQsocket(p->conn), .events = POLLIN};
+                int n = poll(&pfd, 1, 0);
+                if (n == 0)
+                        break;
+                if (n < 0 || !PQconsumeInput(p->conn))
                         return false;
-                PGnotify *n;
-                while ((n = PQnotifies(p->conn)))
-                        PQfreemem(n);
+                PGnotify *note;
+                while ((note = PQnotifies(p->conn)))
+                        PQfreemem(note);
         }
-        return PQstatus(p->conn) == CONNECTION_OK;
+        return !p->ended && PQstatus(p->conn) == CONNECTION_OK;
 }
 
 bool su_pg_alive(struct su_pg *p)
@@ -260,6 +267,8 @@ int su_pg_connect(struct su_pg *p, uint64_t deadline_us)
                         p->conn = c;
                         p->next_host = i;
                         p->prepared = 0;
+                        p->ended = false;
+                        PQsetNoticeReceiver(c, on_notice, p);
                         return 0;
                 }
                 size_t used = strlen(errs);

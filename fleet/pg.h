@@ -31,6 +31,7 @@ struct su_pg {
         unsigned nhosts;        /* hosts listed (1 when the string names none or one) */
         unsigned next_host;     /* the host to try first: the one that answered last */
         uint64_t prepared;      /* bit i: statement i is prepared on this connection */
+        bool ended;             /* the server said FATAL: this session is over */
         char sqlstate[6];       /* of the last server error, or "" */
         char err[512];
 };
