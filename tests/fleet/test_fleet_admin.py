@@ -120,6 +120,9 @@ def case_no_secret_at_rest(a, pg):
               "the host's SQLite holds no %s TOTP secret in fleet mode" % name)
     rep = a.step_up(u, fe.code(key, -4))
     check(rep["type"] == "ALLOW", "the sealed secret verifies", rep)
+    log = pg.psql("SELECT factor, change, by_uid, host <> '' FROM stepup.factor_log "
+                  "WHERE username = '%s' ORDER BY id" % u)
+    check(log == "totp|set by root|0|t", "the factor-change log: who, what, from which host", log)
 
 
 def case_ciphertext_moved(a, pg):

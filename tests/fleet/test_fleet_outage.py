@@ -33,7 +33,7 @@ def main():
     build, work = fe.setup()
     started = time.monotonic()
     pg = fe.Postgres(work, "pg")
-    a = None
+    a = b = None
     stopped = []
     try:
         pg.initdb()
@@ -71,6 +71,10 @@ def main():
         st = a.stats()["store_health"]
         check(st["up"] is False and st["errors"] > 0 and st["last_error"],
               "stopped: STATS says down, with errors and the last error", st)
+        b = fe.Host(build, work, "B", pg.conninfo(), key, store_timeout=TIMEOUT)
+        b.start()  # raises when it does not start
+        check("serving, and connecting when it answers" in b.logtext(),
+              "stopped: a daemon starting now starts, and says the store does not answer")
 
         print("# PostgreSQL started again", flush=True)
         pg.start()
@@ -83,6 +87,9 @@ def main():
             time.sleep(0.3)
         check(rep and rep["type"] == "ALLOW", "restarted: verification works again", rep)
         check(a.proc.pid == pid and a.proc.poll() is None, "restarted: the same daemon")
+        rep = b.step_up(coded, fe.code(k_coded, -2))
+        check(rep["type"] == "ALLOW", "restarted: the daemon started while it was down "
+              "reaches it now", rep)
         st = a.stats()["store_health"]
         check(st["up"] is True and st["reconnects"] >= 1, "restarted: up, reconnected", st)
 
@@ -110,6 +117,8 @@ def main():
     finally:
         for p in stopped:
             os.kill(p, signal.SIGCONT)
+        if b:
+            b.stop()
         if a:
             a.stop()
             if fe.failures:
