@@ -10,6 +10,7 @@
 #include <time.h>
 
 #define PARAMS_MAX 64 /* connection keywords (libpq knows about 40) */
+#define HOST_MAX 1024 /* one host name, address or port of a list */
 
 uint64_t su_pg_now_us(void)
 {
@@ -131,7 +132,7 @@ static int wait_fd(int fd, short events, uint64_t deadline_us, short *ret_revent
 }
 
 /* Element i of a comma-separated list ("" when the list is shorter); a one-element list
- * applies to every host (libpq's rule for port). */
+ * applies to every host (libpq's rule for port).  NULL when it does not fit in buf. */
 static const char *element(const char *list, unsigned i, char *buf, size_t size)
 {
         if (list_len(list) == 1)
@@ -146,16 +147,17 @@ static const char *element(const char *list, unsigned i, char *buf, size_t size)
                 return "";
         size_t n = strcspn(s, ",");
         if (n >= size)
-                n = size - 1;
+                return NULL;
         memcpy(buf, s, n);
         buf[n] = 0;
         return buf;
 }
 
 /* The parameters for host i: every option given, with host, hostaddr and port narrowed to
- * that host's element when the string lists several. */
-static size_t host_params(const struct su_pg *p, unsigned i, const char **kw, const char **val,
-                          char bufs[3][256])
+ * that host's element when the string lists several.  -ENAMETOOLONG for an element too long
+ * to be a host name. */
+static int host_params(const struct su_pg *p, unsigned i, const char **kw, const char **val,
+                       char bufs[3][HOST_MAX])
 {
         size_t n = 0;
         for (const PQconninfoOption *o = p->opts; o->keyword && n + 1 < PARAMS_MAX; o++) {
@@ -167,8 +169,8 @@ static size_t host_params(const struct su_pg *p, unsigned i, const char **kw, co
                                 : strcmp(o->keyword, "hostaddr") == 0 ? 1
                                 : strcmp(o->keyword, "port") == 0     ? 2
                                                                       : -1;
-                        if (b >= 0)
-                                v = element(o->val, i, bufs[b], sizeof(bufs[b]));
+                        if (b >= 0 && !(v = element(o->val, i, bufs[b], HOST_MAX)))
+                                return -ENAMETOOLONG;
                         if (!*v)
                                 continue;
                 }
@@ -177,18 +179,21 @@ static size_t host_params(const struct su_pg *p, unsigned i, const char **kw, co
                 n++;
         }
         kw[n] = val[n] = NULL;
-        return n;
+        return 0;
 }
 
 static int connect_one(struct su_pg *p, unsigned i, uint64_t deadline_us, PGconn **ret)
 {
         const char *kw[PARAMS_MAX], *val[PARAMS_MAX];
-        char bufs[3][256];
-        host_params(p, i, kw, val, bufs);
+        char bufs[3][HOST_MAX];
+        if (host_params(p, i, kw, val, bufs) < 0)
+                return fail(p, -EINVAL, "a host, hostaddr or port in the list is too long");
         PGconn *c = PQconnectStartParams(kw, val, 0);
         explicit_bzero(bufs, sizeof(bufs));
         if (!c)
                 return fail(p, -ENOMEM, "out of memory");
+        p->ended = false;
+        PQsetNoticeReceiver(c, on_notice, p);
         int r = 0;
         PostgresPollingStatusType st = PGRES_POLLING_WRITING;
         if (PQstatus(c) == CONNECTION_BAD)
@@ -267,8 +272,6 @@ int su_pg_connect(struct su_pg *p, uint64_t deadline_us)
                         p->conn = c;
                         p->next_host = i;
                         p->prepared = 0;
-                        p->ended = false;
-                        PQsetNoticeReceiver(c, on_notice, p);
                         return 0;
                 }
                 size_t used = strlen(errs);
@@ -326,37 +329,55 @@ static bool ok(const PGresult *res)
         return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
 }
 
+/* Sends everything libpq has buffered. */
+static int flush_all(struct su_pg *p, uint64_t deadline_us)
+{
+        PGconn *c = p->conn;
+        for (;;) {
+                int f = PQflush(c);
+                if (f == 0)
+                        return 0;
+                if (f < 0)
+                        return lost(p, -ENOTCONN, PQerrorMessage(c));
+                short rev = 0;
+                int r = wait_fd(PQsocket(c), POLLIN | POLLOUT, deadline_us, &rev);
+                if (r < 0)
+                        return lost(p, r, "no answer within the time allowed");
+                if ((rev & POLLIN) && !PQconsumeInput(c))
+                        return lost(p, -ENOTCONN, PQerrorMessage(c));
+        }
+}
+
+/* The next result, once it has arrived (NULL: the end of one statement's results). */
+static int next_result(struct su_pg *p, uint64_t deadline_us, PGresult **ret)
+{
+        PGconn *c = p->conn;
+        while (PQisBusy(c)) {
+                int r = wait_fd(PQsocket(c), POLLIN, deadline_us, NULL);
+                if (r < 0)
+                        return lost(p, r, "no answer within the time allowed");
+                if (!PQconsumeInput(c))
+                        return lost(p, -ENOTCONN, PQerrorMessage(c));
+        }
+        *ret = PQgetResult(c);
+        return 0;
+}
+
 /* Sends what libpq buffered and reads every result of the statement sent: the first error,
  * else the last result. */
 static int finish(struct su_pg *p, uint64_t deadline_us, PGresult **ret)
 {
         PGconn *c = p->conn;
-        int r;
-        for (;;) {
-                int f = PQflush(c);
-                if (f == 0)
-                        break;
-                if (f < 0)
-                        return lost(p, -ENOTCONN, PQerrorMessage(c));
-                short rev = 0;
-                if ((r = wait_fd(PQsocket(c), POLLIN | POLLOUT, deadline_us, &rev)) < 0)
-                        return lost(p, r, "no answer within the time allowed");
-                if ((rev & POLLIN) && !PQconsumeInput(c))
-                        return lost(p, -ENOTCONN, PQerrorMessage(c));
-        }
+        int r = flush_all(p, deadline_us);
+        if (r < 0)
+                return r;
         PGresult *keep = NULL;
         for (;;) {
-                while (PQisBusy(c)) {
-                        if ((r = wait_fd(PQsocket(c), POLLIN, deadline_us, NULL)) < 0) {
-                                PQclear(keep);
-                                return lost(p, r, "no answer within the time allowed");
-                        }
-                        if (!PQconsumeInput(c)) {
-                                PQclear(keep);
-                                return lost(p, -ENOTCONN, PQerrorMessage(c));
-                        }
+                PGresult *res = NULL;
+                if ((r = next_result(p, deadline_us, &res)) < 0) {
+                        PQclear(keep);
+                        return r;
                 }
-                PGresult *res = PQgetResult(c);
                 if (!res)
                         break;
                 if (keep && !ok(keep)) {
@@ -401,6 +422,111 @@ int su_pg_exec(struct su_pg *p, int id, const char *sql, int nparams, const char
                 return lost(p, -ENOTCONN, PQerrorMessage(p->conn));
         }
         return finish(p, deadline_us, ret);
+}
+
+/* Reads the results of one statement of a batch into *keep (its last good one) or *err (the
+ * batch's first error); a statement skipped after an error gives PGRES_PIPELINE_ABORTED. */
+static int batch_results(struct su_pg *p, uint64_t deadline_us, PGresult **keep, PGresult **err)
+{
+        for (;;) {
+                PGresult *res = NULL;
+                int r = next_result(p, deadline_us, &res);
+                if (r < 0 || !res)
+                        return r;
+                if (PQresultStatus(res) == PGRES_PIPELINE_ABORTED) {
+                        PQclear(res);
+                } else if (!ok(res)) {
+                        if (*err)
+                                PQclear(res);
+                        else
+                                *err = res;
+                } else {
+                        PQclear(*keep);
+                        *keep = res;
+                }
+        }
+}
+
+static void batch_clear(struct su_pg_stmt *st, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                PQclear(st[i].res);
+                st[i].res = NULL;
+        }
+}
+
+int su_pg_batch(struct su_pg *p, struct su_pg_stmt *st, size_t n, uint64_t deadline_us)
+{
+        PGconn *c = p->conn;
+        bool prep[SU_PG_BATCH_MAX] = {false};
+        char name[16];
+        int r;
+        p->sqlstate[0] = 0;
+        if (!c)
+                return fail(p, -ENOTCONN, "not connected");
+        if (n < 1 || n > SU_PG_BATCH_MAX)
+                return fail(p, -EINVAL, "a batch of %zu statements", n);
+        for (size_t i = 0; i < n; i++) {
+                st[i].res = NULL;
+                if (st[i].id >= SU_PG_STMT_MAX)
+                        return fail(p, -EINVAL, "statement id %d out of range", st[i].id);
+        }
+        if (!PQenterPipelineMode(c))
+                return lost(p, -ENOTCONN, PQerrorMessage(c));
+        for (size_t i = 0; i < n; i++) {
+                const struct su_pg_stmt *q = &st[i];
+                int sent;
+                if (q->id >= 0) {
+                        snprintf(name, sizeof(name), "su%d", q->id);
+                        if (!(p->prepared & (1ull << q->id))) {
+                                if (!PQsendPrepare(c, name, q->sql, q->nparams, NULL))
+                                        return lost(p, -ENOTCONN, PQerrorMessage(c));
+                                prep[i] = true;
+                        }
+                        sent = PQsendQueryPrepared(c, name, q->nparams, q->values, q->lengths,
+                                                   q->formats, 0);
+                } else {
+                        sent = PQsendQueryParams(c, q->sql, q->nparams, NULL, q->values, q->lengths,
+                                                 q->formats, 0);
+                }
+                if (!sent)
+                        return lost(p, -ENOTCONN, PQerrorMessage(c));
+        }
+        if (!PQpipelineSync(c))
+                return lost(p, -ENOTCONN, PQerrorMessage(c));
+        if ((r = flush_all(p, deadline_us)) < 0)
+                return r;
+        PGresult *err = NULL;
+        for (size_t i = 0; i < n; i++) {
+                if (prep[i]) {
+                        PGresult *done = NULL;
+                        if ((r = batch_results(p, deadline_us, &done, &err)) < 0)
+                                goto lost;
+                        if (done)
+                                p->prepared |= 1ull << st[i].id;
+                        PQclear(done);
+                }
+                if ((r = batch_results(p, deadline_us, &st[i].res, &err)) < 0)
+                        goto lost;
+        }
+        PGresult *sync = NULL;
+        if ((r = next_result(p, deadline_us, &sync)) < 0)
+                goto lost;
+        bool synced = sync && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+        PQclear(sync);
+        if (!synced || !PQexitPipelineMode(c)) {
+                r = lost(p, -ENOTCONN, "the server's answers to a batch were out of order");
+                goto lost;
+        }
+        if (err) {
+                batch_clear(st, n);
+                return server_error(p, err);
+        }
+        return 0;
+lost:
+        PQclear(err);
+        batch_clear(st, n);
+        return r;
 }
 
 int su_pg_command(struct su_pg *p, const char *sql, uint64_t deadline_us)

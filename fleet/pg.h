@@ -57,6 +57,20 @@ bool su_pg_alive(struct su_pg *p);
  * PGRES_COMMAND_OK; the caller clears it). */
 int su_pg_exec(struct su_pg *p, int id, const char *sql, int nparams, const char *const *values,
                const int *lengths, const int *formats, uint64_t deadline_us, PGresult **ret);
+/* A statement of a batch; res is its result after su_pg_batch() (the caller clears it). */
+#define SU_PG_BATCH_MAX 8
+struct su_pg_stmt {
+        int id; /* as su_pg_exec's */
+        const char *sql;
+        int nparams;
+        const char *const *values;
+        const int *lengths, *formats;
+        PGresult *res;
+};
+/* Runs the statements one after the other in one round trip (libpq's pipeline mode): BEGIN
+ * and a first statement, or a last statement and COMMIT.  After an error PostgreSQL skips the
+ * rest; the error is returned as su_pg_exec's and no result is left. */
+int su_pg_batch(struct su_pg *p, struct su_pg_stmt *st, size_t n, uint64_t deadline_us);
 /* A statement without parameters or rows (BEGIN, COMMIT, SET ...). */
 int su_pg_command(struct su_pg *p, const char *sql, uint64_t deadline_us);
 /* Rolls back whatever transaction is open; a failure closes the connection. */

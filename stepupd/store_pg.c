@@ -160,7 +160,6 @@ struct pg_store {
         struct su_pg pg;
         struct su_store_stats *stats;
         const char *key_path;
-        const char *host;
         unsigned timeout_ms;
         bool was_connected; /* a connection now is a reconnect */
         uint8_t key[SU_FLEET_KEY_LEN];
@@ -237,21 +236,29 @@ static uint64_t deadline(const struct pg_store *s)
         return su_pg_now_us() + (uint64_t)s->timeout_ms * 1000u;
 }
 
+/* The end of one timed round trip: counted, and an error's message kept. */
+static int timed(struct pg_store *s, uint64_t t0, int r)
+{
+        su_store_stats_round_trip(s->stats, su_pg_now_us() - t0, r);
+        if (r < 0) {
+                fail(s, r, "store: %.480s", s->pg.err);
+                if (!s->pg.conn)
+                        su_store_stats_down(s->stats, r, s->base.err, true);
+        }
+        return r;
+}
+
 /* One statement, timed; an error's message goes to the store's. */
 static int run(struct pg_store *s, enum stmt id, int n, const char *const *values,
                const int *lengths, const int *formats, uint64_t deadline_us, PGresult **ret)
 {
         PGresult *res = NULL;
         uint64_t t0 = su_pg_now_us();
-        int r =
-            su_pg_exec(&s->pg, (int)id, sql[id], n, values, lengths, formats, deadline_us, &res);
-        su_store_stats_round_trip(s->stats, su_pg_now_us() - t0, r);
-        if (r < 0) {
-                fail(s, r, "store: %.480s", s->pg.err);
-                if (!s->pg.conn)
-                        su_store_stats_down(s->stats, r, s->base.err, true);
+        int r = timed(
+            s, t0,
+            su_pg_exec(&s->pg, (int)id, sql[id], n, values, lengths, formats, deadline_us, &res));
+        if (r < 0)
                 return r;
-        }
         if (ret)
                 *ret = res;
         else
@@ -267,16 +274,27 @@ static int run_user(struct pg_store *s, enum stmt id, const char *user, uint64_t
         return run(s, id, 1, values, NULL, NULL, deadline_us, ret);
 }
 
+static int command(struct pg_store *s, const char *what, uint64_t deadline_us)
+{
+        uint64_t t0 = su_pg_now_us();
+        return timed(s, t0, su_pg_command(&s->pg, what, deadline_us));
+}
+
 static int begin(struct pg_store *s, uint64_t deadline_us)
 {
-        int r = su_pg_command(&s->pg, "BEGIN", deadline_us);
-        return r < 0 ? fail(s, r, "store: %.480s", s->pg.err) : 0;
+        return command(s, "BEGIN", deadline_us);
 }
 
 static int commit(struct pg_store *s, uint64_t deadline_us)
 {
-        int r = su_pg_command(&s->pg, "COMMIT", deadline_us);
-        return r < 0 ? fail(s, r, "store: %.480s", s->pg.err) : 0;
+        return command(s, "COMMIT", deadline_us);
+}
+
+/* Statements sent together, one round trip (fleet/pg.h, su_pg_batch). */
+static int batch(struct pg_store *s, struct su_pg_stmt *st, size_t n, uint64_t deadline_us)
+{
+        uint64_t t0 = su_pg_now_us();
+        return timed(s, t0, su_pg_batch(&s->pg, st, n, deadline_us));
 }
 
 static void rollback(struct pg_store *s, uint64_t deadline_us)
@@ -629,22 +647,27 @@ static int pg_failures_get(struct su_store *st, const char *user, struct su_fail
 
 /* The admission of one attempt: the counters locked, the rules of failures.c applied to them,
  * the attempt counted, in one transaction; two hosts racing for the last slot queue on the
- * row lock and the second sees the first's count. */
+ * row lock and the second sees the first's count.  Two round trips: BEGIN with the locking
+ * read, then the count with COMMIT. */
 static int pg_attempt(struct su_store *st, const char *user, int64_t now,
                       const struct su_store_limits *l, struct su_failures *ret)
 {
         struct pg_store *s = pgs(st);
-        PGresult *res = NULL;
         char nums[2][24];
         uint64_t dl = deadline(s);
         int r = ready(s, dl);
-        if (r < 0 || (r = begin(s, dl)) < 0)
+        if (r < 0)
                 return r;
-        if ((r = run_user(s, Q_ATTEMPT_LOCK, user, dl, &res)) < 0)
+        const char *key[1] = {user};
+        struct su_pg_stmt lock[2] = {
+            {.id = -1, .sql = "BEGIN"},
+            {.id = Q_ATTEMPT_LOCK, .sql = sql[Q_ATTEMPT_LOCK], .nparams = 1, .values = key},
+        };
+        if ((r = batch(s, lock, 2, dl)) < 0)
                 goto rollback;
-        read_failures(res, ret);
-        PQclear(res);
-        res = NULL;
+        read_failures(lock[1].res, ret);
+        PQclear(lock[0].res);
+        PQclear(lock[1].res);
         enum su_wait_reason why;
         if (su_failures_wait(ret, l, now, &why) > 0) {
                 r = -EAGAIN;
@@ -653,12 +676,15 @@ static int pg_attempt(struct su_store *st, const char *user, int64_t now,
         snprintf(nums[0], sizeof(nums[0]), "%lld", (long long)now);
         snprintf(nums[1], sizeof(nums[1]), "%lld", (long long)l->rate_window);
         const char *values[3] = {user, nums[0], nums[1]};
-        if ((r = run(s, Q_ATTEMPT_COUNT, 3, values, NULL, NULL, dl, &res)) < 0)
+        struct su_pg_stmt count[2] = {
+            {.id = Q_ATTEMPT_COUNT, .sql = sql[Q_ATTEMPT_COUNT], .nparams = 3, .values = values},
+            {.id = -1, .sql = "COMMIT"},
+        };
+        if ((r = batch(s, count, 2, dl)) < 0)
                 goto rollback;
-        read_failures(res, ret);
-        PQclear(res);
-        if ((r = commit(s, dl)) < 0)
-                goto rollback;
+        read_failures(count[0].res, ret);
+        PQclear(count[0].res);
+        PQclear(count[1].res);
         return 0;
 rollback:
         rollback(s, dl);
@@ -809,7 +835,6 @@ int su_store_pg_open(const struct su_store_config *cfg, struct su_sqldb *local,
         s->base.local = local;
         s->stats = cfg->stats;
         s->key_path = cfg->fleet_key;
-        s->host = cfg->host;
         s->timeout_ms = cfg->timeout_ms;
         int r = su_pg_init(&s->pg, cfg->conninfo ? cfg->conninfo : "");
         if (r < 0)

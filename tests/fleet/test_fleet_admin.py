@@ -169,6 +169,27 @@ def case_rotate(build, work, a, pg, key, moved):
     check(rep["type"] == "ALLOW", "new key installed: the same secret verifies again", rep)
 
 
+def case_rights_revoked_while_running(a, pg):
+    """An error inside the attempt's transaction (its statements go in one round trip):
+    refused, rolled back, and the same connection works again once the right is back."""
+    u = "fleet34"
+    key = fe.enrol(a, u)
+    rep = a.step_up(u, fe.code(key, -4))
+    check(rep["type"] == "ALLOW", "before: verified", rep)
+    errors = a.stats()["store_health"]["errors"]
+    pg.psql("REVOKE UPDATE ON stepup.failures FROM stepup_app")
+    rep = a.step_up(u, fe.code(key, -3))
+    check(rep["type"] == "DENY", "a right revoked under a running daemon: refused", rep)
+    check(a.stats()["store_health"]["errors"] > errors, "... and counted as a store error")
+    pg.psql("GRANT UPDATE ON stepup.failures TO stepup_app")
+    rep = a.step_up(u, fe.code(key, -3))
+    check(rep["type"] == "ALLOW", "the right back: the same code verifies (nothing was spent)",
+          rep)
+    check(pg.psql("SELECT count(*) FROM pg_stat_activity WHERE usename = 'stepup_app' AND "
+                  "state LIKE 'idle in transaction%'") == "0",
+          "no transaction left open")
+
+
 def case_import(build, work, a, pg, key):
     store = "postgresql:" + pg.conninfo()
     s = fe.Host(build, work, "S", None, None)  # a host on its own SQLite
@@ -240,6 +261,7 @@ def main():
         run(case_no_secret_at_rest, a, pg)
         moved = run(case_ciphertext_moved, a, pg)
         run(case_rotate, build, work, a, pg, key, moved)
+        run(case_rights_revoked_while_running, a, pg)
         run(case_import, build, work, a, pg, key)
     finally:
         if a:
