@@ -13,13 +13,15 @@ set xlabel "concurrent clients (per daemon)"
 
 set title "DECIDE p50, allow path"
 set ylabel "microseconds"
-set yrange [0:*]
+set logscale y
 plot dir.'/fleet_decide.dat' using 2:3:4:xtic(1) title "SQLite", \
      '' using 5:6:7 title "PostgreSQL up", \
      '' using 8:9:10 title "PostgreSQL stopped"
 
 set title "DECIDE+VERIFY flows/s"
 set ylabel "flows/s"
+unset logscale y
+set yrange [0:*]
 plot dir.'/fleet_flow_rps.dat' using 2:3:4:xtic(1) title "SQLite", \
      '' using 5:6:7 title "PostgreSQL", \
      '' using 8:9:10 title "PostgreSQL, 3 daemons"
