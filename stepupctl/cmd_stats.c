@@ -2,6 +2,7 @@
  * The STATS reply's JSON (docs/protocol.md) is read here once, then printed as a table,
  * as JSON, or in the Prometheus text exposition format (node_exporter's textfile collector). */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,12 +30,22 @@ struct hist {
         unsigned long long count, sum_us;
 };
 
+/* The shared store's health (STATS "store_health"; absent from older daemons). */
+struct store {
+        bool present, measured, up;
+        char backend[32], last_error[256];
+        unsigned long long since, errors, timeouts, connects, reconnects, lost;
+        unsigned long long bounds_us[NBUCKETS];
+        struct hist rt;
+};
+
 struct stats {
         unsigned long long uptime, start_time, lockouts, dec[NDEC];
         unsigned long long bounds_us[NBUCKETS];
         struct hist h[2]; /* decide, verify */
         struct row factors[NROWS], services[NROWS];
         size_t nfactors, nservices;
+        struct store store;
 };
 
 static const char *const hist_names[2] = {"decide", "verify"};
@@ -75,6 +86,40 @@ static int read_hist(json_t *o, unsigned long long *bounds, struct hist *h)
         return 0;
 }
 
+static int read_bounds(json_t *b, unsigned long long *bounds)
+{
+        if (!json_is_array(b) || json_array_size(b) != NBUCKETS)
+                return -EBADMSG;
+        for (size_t i = 0; i < NBUCKETS; i++)
+                bounds[i] = (unsigned long long)json_integer_value(json_array_get(b, i));
+        return 0;
+}
+
+static int read_store(json_t *o, struct store *st)
+{
+        if (!json_is_object(o))
+                return 0; /* an older stepupd */
+        st->present = true;
+        json_t *b = json_object_get(o, "backend"), *e = json_object_get(o, "last_error");
+        snprintf(st->backend, sizeof(st->backend), "%s",
+                 json_is_string(b) ? json_string_value(b) : "?");
+        snprintf(st->last_error, sizeof(st->last_error), "%s",
+                 json_is_string(e) ? json_string_value(e) : "");
+        st->up = json_is_true(json_object_get(o, "up"));
+        st->since = num(o, "since");
+        json_t *rt = json_object_get(o, "round_trip_us");
+        if (!rt)
+                return 0;
+        st->measured = true;
+        st->errors = num(o, "errors");
+        st->timeouts = num(o, "timeouts");
+        st->connects = num(o, "connects");
+        st->reconnects = num(o, "reconnects");
+        st->lost = num(o, "lost");
+        int r = read_bounds(json_object_get(rt, "bounds_us"), st->bounds_us);
+        return r < 0 ? r : read_hist(rt, st->bounds_us, &st->rt);
+}
+
 /* The STATS reply's JSON (docs/protocol.md) into s. */
 static int parse(json_t *o, struct stats *s)
 {
@@ -87,11 +132,10 @@ static int parse(json_t *o, struct stats *s)
         json_t *d = json_object_get(o, "decisions");
         for (int i = 0; i < NDEC; i++)
                 s->dec[i] = num(d, dec_names[i]);
-        json_t *b = json_object_get(o, "bounds_us");
-        if (!json_is_array(b) || json_array_size(b) != NBUCKETS)
+        if (read_bounds(json_object_get(o, "bounds_us"), s->bounds_us) < 0)
                 return -EBADMSG;
-        for (size_t i = 0; i < NBUCKETS; i++)
-                s->bounds_us[i] = (unsigned long long)json_integer_value(json_array_get(b, i));
+        if (read_store(json_object_get(o, "store_health"), &s->store) < 0)
+                return -EBADMSG;
         for (int i = 0; i < 2; i++) {
                 char key[16];
                 snprintf(key, sizeof(key), "%s_us", hist_names[i]);
@@ -111,7 +155,7 @@ static int parse(json_t *o, struct stats *s)
 
 /* Quantile q of a cumulative histogram, interpolated linearly inside the bucket that holds
  * it (as Prometheus' histogram_quantile); above the last bound: the last bound.  -1: empty. */
-static double quantile(const struct stats *s, const struct hist *h, double q)
+static double quantile(const unsigned long long *bounds, const struct hist *h, double q)
 {
         if (h->count == 0)
                 return -1;
@@ -119,13 +163,13 @@ static double quantile(const struct stats *s, const struct hist *h, double q)
         unsigned long long prev = 0;
         for (size_t i = 0; i < NBUCKETS; i++) {
                 if ((double)h->le[i] >= rank && h->le[i] > prev) {
-                        double lo = i ? (double)s->bounds_us[i - 1] : 0;
-                        double hi = (double)s->bounds_us[i];
+                        double lo = i ? (double)bounds[i - 1] : 0;
+                        double hi = (double)bounds[i];
                         return lo + (hi - lo) * (rank - (double)prev) / (double)(h->le[i] - prev);
                 }
                 prev = h->le[i];
         }
-        return (double)s->bounds_us[NBUCKETS - 1];
+        return (double)bounds[NBUCKETS - 1];
 }
 
 static double ratio(unsigned long long a, unsigned long long b)
@@ -172,6 +216,23 @@ static void duration(double us)
         printf(" %10s", b);
 }
 
+static void print_store(const struct store *st)
+{
+        if (!st->present)
+                return;
+        printf("\nstore %s: %s\n", st->backend, st->up ? "up" : "DOWN");
+        if (!st->measured)
+                return;
+        printf("  %-14s %10llu", "round trips", st->rt.count);
+        duration(quantile(st->bounds_us, &st->rt, 0.5));
+        duration(quantile(st->bounds_us, &st->rt, 0.99));
+        duration(st->rt.count ? (double)st->rt.sum_us / (double)st->rt.count : -1);
+        printf("\n  errors %llu, timeouts %llu, connections %llu (reconnects %llu), lost %llu\n",
+               st->errors, st->timeouts, st->connects, st->reconnects, st->lost);
+        if (st->last_error[0])
+                printf("  last error: %s\n", st->last_error);
+}
+
 static void print_table(const struct stats *s)
 {
         unsigned long long up = s->uptime;
@@ -207,11 +268,12 @@ static void print_table(const struct stats *s)
         for (int i = 0; i < 2; i++) {
                 const struct hist *h = &s->h[i];
                 printf("  %-14s %10llu", hist_names[i], h->count);
-                duration(quantile(s, h, 0.5));
-                duration(quantile(s, h, 0.99));
+                duration(quantile(s->bounds_us, h, 0.5));
+                duration(quantile(s->bounds_us, h, 0.99));
                 duration(h->count ? (double)h->sum_us / (double)h->count : -1);
                 printf("\n");
         }
+        print_store(&s->store);
         if (!s->nservices)
                 return;
         printf("\n%-16s", "services");
@@ -239,6 +301,36 @@ static json_t *outcomes(const struct row *r)
                         return json_decref(o), NULL;
         if (o && json_object_set_new(o, "success_rate", ctl_json_real(success_rate(r->out), 4)) < 0)
                 return json_decref(o), NULL;
+        return o;
+}
+
+/* The store's health with its quantiles; null from an older stepupd. */
+static json_t *store_json(const struct store *st)
+{
+        if (!st->present)
+                return json_null();
+        json_t *o = json_pack("{s:s, s:b, s:I}", "backend", st->backend, "up", st->up, "since",
+                              (json_int_t)st->since);
+        if (!o || !st->measured)
+                return o;
+        const struct hist *h = &st->rt;
+        json_t *rt =
+            json_pack("{s:I, s:I, s:o, s:o, s:o}", "count", (json_int_t)h->count, "sum_us",
+                      (json_int_t)h->sum_us, "mean_us",
+                      ctl_json_real(h->count ? (double)h->sum_us / (double)h->count : -1, 1),
+                      "p50_us", ctl_json_real(quantile(st->bounds_us, h, 0.5), 1), "p99_us",
+                      ctl_json_real(quantile(st->bounds_us, h, 0.99), 1));
+        json_t *err = ctl_json_text(st->last_error);
+        if (!rt || !err || json_object_set_new(o, "round_trip", rt) < 0 ||
+            json_object_set_new(o, "last_error", err) < 0 ||
+            json_object_set_new(o, "errors", json_integer((json_int_t)st->errors)) < 0 ||
+            json_object_set_new(o, "timeouts", json_integer((json_int_t)st->timeouts)) < 0 ||
+            json_object_set_new(o, "connects", json_integer((json_int_t)st->connects)) < 0 ||
+            json_object_set_new(o, "reconnects", json_integer((json_int_t)st->reconnects)) < 0 ||
+            json_object_set_new(o, "lost", json_integer((json_int_t)st->lost)) < 0) {
+                json_decref(o);
+                return NULL;
+        }
         return o;
 }
 
@@ -297,8 +389,9 @@ static json_t *stats_json(const struct stats *s)
                 SET(lat, hist_names[i],
                     json_pack("{s:I, s:I, s:o, s:o, s:o, s:o}", "count", (json_int_t)h->count,
                               "sum_us", (json_int_t)h->sum_us, "mean_us", mean, "p50_us",
-                              ctl_json_real(quantile(s, h, 0.5), 1), "p99_us",
-                              ctl_json_real(quantile(s, h, 0.99), 1), "buckets", buckets));
+                              ctl_json_real(quantile(s->bounds_us, h, 0.5), 1), "p99_us",
+                              ctl_json_real(quantile(s->bounds_us, h, 0.99), 1), "buckets",
+                              buckets));
         }
         if (oom) {
                 json_decref(dec);
@@ -308,10 +401,11 @@ static json_t *stats_json(const struct stats *s)
                 json_decref(lat);
                 return NULL;
         }
-        return json_pack("{s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o}", "uptime_seconds",
+        return json_pack("{s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "uptime_seconds",
                          (json_int_t)s->uptime, "start_time", (json_int_t)s->start_time, "lockouts",
                          (json_int_t)s->lockouts, "decisions", dec, "decision_shares", shares,
-                         "verifications", ver, "services", svc, "latency", lat);
+                         "verifications", ver, "services", svc, "latency", lat, "store",
+                         store_json(&s->store));
 #undef SET
 #undef NUM
 }
@@ -344,6 +438,54 @@ static void seconds(unsigned long long us)
 static void prom_head(const char *name, const char *type, const char *help)
 {
         printf("# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void prom_histogram(const char *name, const char *help, const unsigned long long *bounds,
+                           const struct hist *h)
+{
+        prom_head(name, "histogram", help);
+        for (size_t b = 0; b < NBUCKETS; b++) {
+                printf("%s_bucket{le=\"", name);
+                seconds(bounds[b]);
+                printf("\"} %llu\n", h->le[b]);
+        }
+        printf("%s_bucket{le=\"+Inf\"} %llu\n%s_sum ", name, h->count, name);
+        seconds(h->sum_us);
+        printf("\n%s_count %llu\n", name, h->count);
+}
+
+static void print_prometheus_store(const struct store *st)
+{
+        if (!st->present)
+                return;
+        prom_head("stepup_store_up", "gauge",
+                  "1 when the shared store answered the last attempt to reach it.");
+        printf("stepup_store_up{backend=");
+        quoted(st->backend);
+        printf("} %d\n", st->up ? 1 : 0);
+        if (!st->measured)
+                return;
+        static const struct {
+                const char *name, *help;
+                size_t offset;
+        } counters[] = {
+            {"stepup_store_errors_total", "Store statements or connection attempts that failed.",
+             offsetof(struct store, errors)},
+            {"stepup_store_timeouts_total", "... of which ran out of store_timeout.",
+             offsetof(struct store, timeouts)},
+            {"stepup_store_connects_total", "Connections made to the store.",
+             offsetof(struct store, connects)},
+            {"stepup_store_reconnects_total", "Connections made to replace a lost or failed one.",
+             offsetof(struct store, reconnects)},
+            {"stepup_store_lost_total", "Connections found broken.", offsetof(struct store, lost)},
+        };
+        for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+                prom_head(counters[i].name, "counter", counters[i].help);
+                printf("%s %llu\n", counters[i].name,
+                       *(const unsigned long long *)((const char *)st + counters[i].offset));
+        }
+        prom_histogram("stepup_store_round_trip_seconds",
+                       "Time of one statement's round trip to the store.", st->bounds_us, &st->rt);
 }
 
 static void print_prometheus(const struct stats *s)
@@ -383,16 +525,9 @@ static void print_prometheus(const struct stats *s)
         for (int i = 0; i < 2; i++) {
                 char name[64];
                 snprintf(name, sizeof(name), "stepup_%s_duration_seconds", hist_names[i]);
-                prom_head(name, "histogram", help[i]);
-                for (size_t b = 0; b < NBUCKETS; b++) {
-                        printf("%s_bucket{le=\"", name);
-                        seconds(s->bounds_us[b]);
-                        printf("\"} %llu\n", s->h[i].le[b]);
-                }
-                printf("%s_bucket{le=\"+Inf\"} %llu\n%s_sum ", name, s->h[i].count, name);
-                seconds(s->h[i].sum_us);
-                printf("\n%s_count %llu\n", name, s->h[i].count);
+                prom_histogram(name, help[i], s->bounds_us, &s->h[i]);
         }
+        print_prometheus_store(&s->store);
         prom_head("stepup_start_time_seconds", "gauge", "When stepupd started (Unix time).");
         printf("stepup_start_time_seconds %llu\n", s->start_time);
         prom_head("stepup_uptime_seconds", "gauge", "Seconds since stepupd started.");

@@ -40,3 +40,4 @@ int cmd_reset(const struct ctl *c, int argc, char **argv);
 int cmd_forget(const struct ctl *c, int argc, char **argv);
 int cmd_list(const struct ctl *c, int argc, char **argv);
 int cmd_import(const struct ctl *c, int argc, char **argv);
+int cmd_fleet(const struct ctl *c, int argc, char **argv);

@@ -28,6 +28,8 @@ static void usage(FILE *f)
                 "  policy edit [--file FILE]    edit, check, step up, install, reload (root)\n"
                 "  policy reload                make stepupd reload its policy (root)\n"
                 "  stats [--json|--prometheus]  stepupd's counters and latencies (root)\n"
+                "  fleet keygen PATH | init [--grant ROLE] | rotate-key --new PATH |\n"
+                "        import --from sqlite:PATH   the fleet's PostgreSQL (root)\n"
                 "Root talks to the PAM socket [%s], others to the user socket [%s].\n",
                 STEPUP_PAM_SOCKET, STEPUP_USER_SOCKET);
 }
@@ -86,6 +88,8 @@ int main(int argc, char **argv)
                 return cmd_import(&c, sub_argc, sub_argv);
         if (strcmp(cmd, "stats") == 0)
                 return cmd_stats(&c, sub_argc, sub_argv);
+        if (strcmp(cmd, "fleet") == 0)
+                return cmd_fleet(&c, sub_argc, sub_argv);
         fprintf(stderr, "stepupctl: unknown command '%s'\n", cmd);
         usage(stderr);
         return 2;

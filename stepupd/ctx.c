@@ -19,6 +19,8 @@ int su_ctx_init(struct su_ctx *x, struct su_config *cfg)
         memset(cfg, 0, sizeof(*cfg));
         pthread_mutex_init(&x->rules_lock, NULL);
         su_metrics_init(&x->metrics);
+        bool network = x->cfg.store_kind == SU_STORE_POSTGRESQL;
+        su_store_stats_init(&x->store_stats, network ? "postgresql" : "sqlite", network);
         su_audit_init(&x->audit, x->cfg.journal, &x->metrics, x->cfg.audit_per_uid,
                       x->cfg.audit_window);
         su_remote_init(&x->remote, "/proc", x->cfg.use_logind);
@@ -33,6 +35,7 @@ int su_ctx_init(struct su_ctx *x, struct su_config *cfg)
             .fleet_key = x->cfg.fleet_key,
             .timeout_ms = x->cfg.store_timeout_ms,
             .host = x->host,
+            .stats = &x->store_stats,
         };
         x->groups = su_group_cache_new(GROUP_NAMES_TTL_S);
         if (!x->groups)
@@ -64,6 +67,7 @@ void su_ctx_done(struct su_ctx *x)
         su_remote_done(&x->remote);
         su_audit_done(&x->audit);
         pthread_mutex_destroy(&x->metrics.lock);
+        su_store_stats_done(&x->store_stats);
         pthread_mutex_destroy(&x->rules_lock);
         su_config_free(&x->cfg);
 }

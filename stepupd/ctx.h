@@ -34,6 +34,7 @@ struct su_ctx {
         pthread_mutex_t rules_lock;
         struct su_rules *rules;
         struct su_metrics metrics;
+        struct su_store_stats store_stats; /* the shared store's health */
         struct su_audit audit;
         struct su_remote remote;
         struct su_limits limits;

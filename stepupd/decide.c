@@ -33,6 +33,16 @@ static int unavailable(struct su_call *c, const struct su_request *q, const stru
         char why[160];
         snprintf(why, sizeof(why), "step-up service unavailable: %s",
                  su_challenge_unavailable_text(err));
+        /* A store that answers with a factor it cannot open (a secret sealed for another user,
+         * or with another key) is no outage: refused whatever the failmode. */
+        if (err == -EBADMSG) {
+                su_audit(&c->audit, SU_EV_DECISION, LOG_ERR,
+                         "stored factor does not verify: refused", "STEPUP_USER", q->user,
+                         "STEPUP_SERVICE", q->service, "STEPUP_RULE", rule, "STEPUP_DECISION",
+                         "deny", "STEPUP_REASON", "bad-factor", NULL);
+                su_reply_deny(rep, "step-up refused: the stored factor cannot be read", rule, 0);
+                return 0;
+        }
         if (d->failmode == SU_FAILMODE_SAFE && su_challenge_failmode_applies(err)) {
                 su_audit(&c->audit, SU_EV_DECISION, LOG_CRIT,
                          "step-up unavailable: allowed by the rule's failmode safe", "STEPUP_USER",

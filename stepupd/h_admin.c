@@ -92,5 +92,6 @@ int su_h_stats(struct su_call *c, const struct su_rq *rq, struct su_reply *rep)
         json_object_set_new(conn, "user", json_integer(user));
         json_object_set_new(o, "connections", conn);
         json_object_set_new(o, "store", json_string(c->db->store->ops->name));
+        json_object_set_new(o, "store_health", su_metrics_store_json(&c->ctx->store_stats, true));
         return su_reply_ok_data(rep, o);
 }

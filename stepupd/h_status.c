@@ -11,6 +11,7 @@
 #include "handlers.h"
 #include "json_text.h"
 #include "lockout.h"
+#include "store_open.h"
 
 #define LIST_MAX_BYTES 12000 /* the reply's JSON must fit one message */
 
@@ -50,9 +51,20 @@ int su_h_status(struct su_call *c, const struct su_rq *rq, struct su_reply *rep)
                 return -EWOULDBLOCK;
         int r;
         json_t *o = user_json(c, c->user, &r);
+        if (!o && r != -ENOMEM) {
+                /* The shared store did not answer: say so (root also learns why). */
+                char text[600];
+                snprintf(text, sizeof(text), "the shared store (%s) is unavailable%s%s",
+                         c->db->store->ops->name, c->peer.uid == 0 ? ": " : "",
+                         c->peer.uid == 0 ? su_store_errmsg(c->db->store) : "");
+                return su_reply_error(rep, -r, text);
+        }
         if (!o)
                 return r;
         json_object_set_new(o, "store", json_string(c->db->store->ops->name));
+        struct su_store_health h;
+        su_store_stats_snapshot(&c->ctx->store_stats, &h);
+        json_object_set_new(o, "store_state", json_string(h.up ? "up" : "down"));
         int n = su_local_assurance_count(c->db->local, c->user);
         json_object_set_new(o, "assurance_records", json_integer(n < 0 ? 0 : n));
         /* The caller's own current scope, when it asks from a session. */

@@ -59,9 +59,36 @@ static int db_open(struct su_manager *m, struct su_db *d)
         }
         r = su_store_open(&m->ctx.store_cfg, d->local, &d->store, err, sizeof(err));
         if (r < 0) {
-                fprintf(stderr, "stepupd: store: %s\n", *err ? err : strerror(-r));
+                fprintf(stderr, "stepupd: %s\n", *err ? err : strerror(-r));
                 db_close(d);
         }
+        return r;
+}
+
+/* The shared store, reached once before anything is written (the host's database included): a
+ * setting that is wrong (a connection string that does not parse, a key file of the wrong
+ * mode or length) or a store that answers but must not be used (another schema version,
+ * another fleet key, a role without rights) stops the start with one line; a store that does
+ * not answer yet does not (rules that need it apply their failmode meanwhile, and the pool
+ * connects when it can). */
+static int store_probe(struct su_manager *m)
+{
+        struct su_store *probe = NULL;
+        char err[512] = "";
+        int r = su_store_open(&m->ctx.store_cfg, NULL, &probe, err, sizeof(err));
+        if (r < 0) {
+                fprintf(stderr, "stepupd: %s\n", *err ? err : strerror(-r));
+                return r;
+        }
+        r = su_store_check(probe);
+        if (r == -ENOTCONN || r == -ETIMEDOUT) {
+                fprintf(stderr, "stepupd: %s; serving, and connecting when it answers\n",
+                        su_store_errmsg(probe));
+                r = 0;
+        } else if (r < 0) {
+                fprintf(stderr, "stepupd: %s\n", su_store_errmsg(probe));
+        }
+        su_store_close(probe);
         return r;
 }
 
@@ -209,7 +236,10 @@ int su_manager_startup(struct su_manager *m)
 {
         struct su_config *cfg = &m->ctx.cfg;
         struct su_audit_req rq = {.audit = &m->ctx.audit};
-        int r = su_totp_init();
+        int r = store_probe(m);
+        if (r < 0)
+                return r;
+        r = su_totp_init();
         if (r < 0) {
                 fprintf(stderr, "stepupd: liboath initialisation failed\n");
                 return r;

@@ -1,6 +1,8 @@
 /* Counters and latency histograms, in memory, since the daemon started (see metrics.h). */
 #include "metrics.h"
 
+#include "json_text.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -217,5 +219,39 @@ json_t *su_metrics_json(struct su_metrics *m)
         json_object_set_new(o, "factors", f);
         json_object_set_new(o, "services", sv);
         pthread_mutex_unlock(&m->lock);
+        return o;
+}
+
+json_t *su_metrics_store_json(struct su_store_stats *s, bool detail)
+{
+        struct su_store_health h;
+        su_store_stats_snapshot(s, &h);
+        json_t *o = json_object();
+        if (!o)
+                return NULL;
+        json_object_set_new(o, "backend", json_string(h.backend));
+        json_object_set_new(o, "up", json_boolean(h.up));
+        json_object_set_new(o, "since", json_integer((json_int_t)h.since));
+        if (!h.measured)
+                return o;
+        json_t *bounds = json_array(), *le = json_array(), *rt = json_object();
+        uint64_t cum = 0;
+        for (size_t i = 0; i < SU_STORE_BUCKETS; i++) {
+                cum += h.bucket[i];
+                json_array_append_new(bounds, json_integer((json_int_t)su_store_bounds_us[i]));
+                json_array_append_new(le, json_integer((json_int_t)cum));
+        }
+        json_object_set_new(rt, "bounds_us", bounds);
+        json_object_set_new(rt, "le", le);
+        json_object_set_new(rt, "count", json_integer((json_int_t)h.count));
+        json_object_set_new(rt, "sum_us", json_integer((json_int_t)h.sum_us));
+        json_object_set_new(o, "round_trip_us", rt);
+        json_object_set_new(o, "errors", json_integer((json_int_t)h.errors));
+        json_object_set_new(o, "timeouts", json_integer((json_int_t)h.timeouts));
+        json_object_set_new(o, "connects", json_integer((json_int_t)h.connects));
+        json_object_set_new(o, "reconnects", json_integer((json_int_t)h.reconnects));
+        json_object_set_new(o, "lost", json_integer((json_int_t)h.lost));
+        if (detail)
+                json_object_set_new(o, "last_error", su_json_text(h.last_error));
         return o;
 }

@@ -8,6 +8,8 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "store_stats.h"
+
 #define SU_METRICS_SERVICES_MAX 64 /* distinct services, then "(other)" */
 #define SU_METRICS_FACTORS_MAX 8   /* distinct factors, then "(other)" */
 #define SU_METRICS_NAME_MAX 64
@@ -69,3 +71,7 @@ const char *su_metric_outcome_name(enum su_metric_outcome o);
 
 /* A snapshot of every counter as a JSON object (docs/protocol.md, STATS); NULL: no memory. */
 json_t *su_metrics_json(struct su_metrics *m);
+/* The shared store's health (STATS "store_health"): backend, up, since, the round-trip
+ * histogram, errors, timeouts, connections made, reconnects, lost; last_error only when
+ * detail (root's STATS; the message may name hosts). */
+json_t *su_metrics_store_json(struct su_store_stats *s, bool detail);

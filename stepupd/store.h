@@ -15,6 +15,7 @@
 #include "failures.h"
 #include "local.h"
 #include "sqldb.h"
+#include "store_stats.h"
 #include "totp.h"
 
 struct su_totp_row {
@@ -56,6 +57,11 @@ struct su_store_ops {
         const char *name;
         bool blocking; /* calls may wait on the network: only ever on the pool's threads */
         void (*close)(struct su_store *s);
+        /* Reaches the store now and checks what every connection checks (PostgreSQL: the
+         * schema version, the fleet key, the role's rights); called once at start-up.
+         * -ENOTCONN or -ETIMEDOUT: unreachable (the daemon starts and connects later); any
+         * other error stops the start.  NULL: nothing to check. */
+        int (*check)(struct su_store *s);
 
         int (*totp_get)(struct su_store *s, const char *user, struct su_totp_row *ret);
         /* Sets the active secret (root's ENROLL_SET, imports). */
@@ -119,15 +125,16 @@ struct su_store_ops {
 struct su_store {
         const struct su_store_ops *ops;
         struct su_sqldb *local; /* this host's database: grants go here */
-        char err[256];
+        char err[512];
 };
 
 /* stepupd.conf `store = sqlite:PATH` or `postgresql:CONNINFO`. */
 enum su_store_kind { SU_STORE_SQLITE = 0, SU_STORE_POSTGRESQL = 1 };
 struct su_store_config {
         enum su_store_kind kind;
-        const char *conninfo;  /* postgresql */
-        const char *fleet_key; /* postgresql: path of the key that encrypts TOTP secrets */
-        unsigned timeout_ms;   /* postgresql: connect and query together */
-        const char *host;      /* this host's name, for the change log */
+        const char *conninfo;         /* postgresql */
+        const char *fleet_key;        /* postgresql: path of the key that encrypts TOTP secrets */
+        unsigned timeout_ms;          /* postgresql: connect and query together */
+        const char *host;             /* this host's name, for the change log */
+        struct su_store_stats *stats; /* the health every thread's connection reports to */
 };

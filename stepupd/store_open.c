@@ -13,10 +13,15 @@ int su_store_open(const struct su_store_config *cfg, struct su_sqldb *local, str
         case SU_STORE_SQLITE:
                 return su_store_sqlite_open(local, ret);
         case SU_STORE_POSTGRESQL:
-                break;
+                return su_store_pg_open(cfg, local, ret, err, errsize);
         }
         snprintf(err, errsize, "unknown store backend");
         return -EINVAL;
+}
+
+int su_store_check(struct su_store *s)
+{
+        return s->ops->check ? s->ops->check(s) : 0;
 }
 
 void su_store_close(struct su_store *s)

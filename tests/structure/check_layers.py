@@ -22,7 +22,7 @@ LAYERS = [
                   "peer", "remote", "clocks", "caps", "audit", "metrics", "ctx", "questions",
                   "settings", "admin_file", "idp_client", "idp_config", "idp_token"}),
     ("store", {"sqldb", "local", "failures", "store_open", "store_sqlite", "store_pg",
-               "fleet_key"}),
+               "store_stats", "fleet_key"}),
     # pure helpers below everything: TOTP, hashing, answers, recovery codes, fault points,
     # one bounded HTTP exchange (libcurl)
     ("base", {"totp", "answer", "secret_hash", "recovery", "faults", "http"}),

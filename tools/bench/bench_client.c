@@ -10,6 +10,7 @@
  *       VERIFY with the current code (expecting ALLOW).  Latency is the VERIFY round trip
  *       (TOTP check plus the durable commit); throughput counts whole flows.
  *   --command "PATH ARGS" adds a COMMAND field (as sudo's module sends SUDO_COMMAND).
+ *   --whole (verify) times the whole flow, connect + DECIDE + VERIFY, instead of the VERIFY.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -34,6 +35,7 @@ struct user {
 };
 
 static const char *sock_path, *service = "bench", *user_name = "root", *command;
+static bool whole; /* verify: time connect + DECIDE + VERIFY */
 static long requests = 10000;
 static int concurrency = 1;
 static struct user *users;
@@ -66,6 +68,7 @@ static uint64_t step_up(const struct user *u)
         struct su_msg *req = malloc(sizeof(*req)), *rep = malloc(sizeof(*rep));
         uint64_t took = 0;
         int fd = -1;
+        uint64_t start = now_ns();
         if (!req || !rep)
                 goto out;
         fd = su_client_connect(sock_path, TIMEOUT_MS);
@@ -85,7 +88,7 @@ static uint64_t step_up(const struct user *u)
         uint64_t t0 = now_ns();
         if (su_client_call(fd, req, rep, TIMEOUT_MS) < 0 || rep->type != SU_REP_ALLOW)
                 goto out;
-        took = now_ns() - t0;
+        took = now_ns() - (whole ? start : t0);
         if (took == 0)
                 took = 1;
 out:
@@ -206,6 +209,7 @@ int main(int argc, char **argv)
             {"concurrency", required_argument, NULL, 'c'},
             {"raw", required_argument, NULL, 'r'},
             {"command", required_argument, NULL, 'C'},
+            {"whole", no_argument, NULL, 'w'},
             {},
         };
         int o;
@@ -238,6 +242,9 @@ int main(int argc, char **argv)
                         break;
                 case 'C':
                         command = optarg;
+                        break;
+                case 'w':
+                        whole = true;
                         break;
                 default:
                         return 2;
