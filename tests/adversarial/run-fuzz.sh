@@ -10,6 +10,7 @@ dir=${1:-build-fuzz} secs=${2:-20}
 targets=(
         "common/fuzz-codec:tests/adversarial/corpus-codec"
         "policy/fuzz-policy:tests/policy/corpus:policy/fuzz_policy.dict"
+        "policy/fuzz-command:tests/policy/corpus-command"
         "stepupctl/fuzz-import:tests/factors/corpus-import"
         "stepupd/fuzz-idp-token:tests/idp/corpus-token"
 )
