@@ -21,30 +21,17 @@ int su_fleet_crypto_init(void)
         return sodium_init() < 0 ? -EIO : 0;
 }
 
-static int hex_digit(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
-/* 64 hex digits, then at most one newline. */
+/* 64 hex digits, then at most one newline; decoded by libsodium in constant time (the key's
+ * digits must not steer branches or table lookups). */
 static int parse_hex(const char *text, size_t len, uint8_t key[SU_FLEET_KEY_LEN])
 {
+        size_t out = 0;
         if (len == 2 * SU_FLEET_KEY_LEN + 1 && text[len - 1] == '\n')
                 len--;
-        if (len != 2 * SU_FLEET_KEY_LEN)
+        if (len != 2 * SU_FLEET_KEY_LEN ||
+            sodium_hex2bin(key, SU_FLEET_KEY_LEN, text, len, NULL, &out, NULL) != 0 ||
+            out != SU_FLEET_KEY_LEN)
                 return -EINVAL;
-        for (size_t i = 0; i < SU_FLEET_KEY_LEN; i++) {
-                int hi = hex_digit(text[2 * i]), lo = hex_digit(text[2 * i + 1]);
-                if (hi < 0 || lo < 0)
-                        return -EINVAL;
-                key[i] = (uint8_t)(hi << 4 | lo);
-        }
         return 0;
 }
 

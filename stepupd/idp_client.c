@@ -269,6 +269,36 @@ static int device_answer(json_t *j, struct su_idp_device *d, char *why, size_t w
         return 0;
 }
 
+/* POSTs the form, the client's credentials added (form must have room for 4 more entries and
+ * the NULL), and parses the JSON answer; frees url.  NULL with *err set, the failure recorded,
+ * when no JSON answer came. */
+static json_t *post_form(struct su_idp *idp, char *url, const char **form, size_t n,
+                         const char *what, uint64_t deadline_us, long *status, int *err,
+                         char *why, size_t whysize)
+{
+        const char *user, *pass;
+        n = add_client(idp, form, n, &user, &pass);
+        form[n] = NULL;
+        struct su_http_resp resp = {0};
+        json_t *j = NULL;
+        if (!time_left(deadline_us, why, whysize)) {
+                *err = failed(idp, -ETIMEDOUT, why);
+        } else {
+                struct su_http_opts o = opts(idp, deadline_us);
+                int r = su_http_post_form(&o, url, form, user, pass, &resp);
+                if (r < 0) {
+                        snprintf(why, whysize, "%s: %s", what, resp.why);
+                        *err = failed(idp, r, why);
+                } else if (!(j = json_of(&resp, what, why, whysize))) {
+                        *err = failed(idp, -EPROTO, why);
+                }
+                *status = resp.status;
+        }
+        free(url);
+        su_http_resp_free(&resp);
+        return j;
+}
+
 int su_idp_device_start(struct su_idp *idp, uint64_t deadline_us, struct su_idp_device *d,
                         char *why, size_t whysize)
 {
@@ -281,7 +311,7 @@ int su_idp_device_start(struct su_idp *idp, uint64_t deadline_us, struct su_idp_
                 return -ENOMEM;
         char max_age[16];
         snprintf(max_age, sizeof(max_age), "%u", idp->cfg.max_age);
-        const char *form[16], *user, *pass;
+        const char *form[16];
         size_t n = 0;
         form[n++] = "scope";
         form[n++] = idp->cfg.scopes;
@@ -291,25 +321,10 @@ int su_idp_device_start(struct su_idp *idp, uint64_t deadline_us, struct su_idp_
                 form[n++] = "acr_values";
                 form[n++] = idp->cfg.acr_values;
         }
-        n = add_client(idp, form, n, &user, &pass);
-        form[n] = NULL;
-        struct su_http_resp resp = {0};
-        if (!time_left(deadline_us, why, whysize)) {
-                free(url);
-                return failed(idp, -ETIMEDOUT, why);
-        }
-        struct su_http_opts o = opts(idp, deadline_us);
-        r = su_http_post_form(&o, url, form, user, pass, &resp);
-        free(url);
-        if (r < 0) {
-                snprintf(why, whysize, "device authorization: %s", resp.why);
-                return failed(idp, r, why);
-        }
-        json_t *j = json_of(&resp, "device authorization", why, whysize);
-        long status = resp.status;
-        su_http_resp_free(&resp);
+        long status = 0;
+        json_t *j = post_form(idp, url, form, n, "device authorization", deadline_us, &status, &r, why, whysize);
         if (!j)
-                return failed(idp, -EPROTO, why);
+                return r;
         if (status != 200) {
                 const char *e = error_code(j);
                 snprintf(why, whysize, "device authorization: HTTP %ld%s%s", status,
@@ -337,31 +352,16 @@ int su_idp_poll(struct su_idp *idp, const char *device_code, uint64_t deadline_u
         char *url = cached(idp, &idp->token_endpoint);
         if (!url)
                 return -ENOMEM;
-        const char *form[12], *user, *pass;
+        const char *form[12];
         size_t n = 0;
         form[n++] = "grant_type";
         form[n++] = DEVICE_GRANT;
         form[n++] = "device_code";
         form[n++] = device_code;
-        n = add_client(idp, form, n, &user, &pass);
-        form[n] = NULL;
-        struct su_http_resp resp = {0};
-        if (!time_left(deadline_us, why, whysize)) {
-                free(url);
-                return failed(idp, -ETIMEDOUT, why);
-        }
-        struct su_http_opts o = opts(idp, deadline_us);
-        r = su_http_post_form(&o, url, form, user, pass, &resp);
-        free(url);
-        if (r < 0) {
-                snprintf(why, whysize, "token: %s", resp.why);
-                return failed(idp, r, why);
-        }
-        json_t *j = json_of(&resp, "token", why, whysize);
-        long status = resp.status;
-        su_http_resp_free(&resp);
+        long status = 0;
+        json_t *j = post_form(idp, url, form, n, "token", deadline_us, &status, &r, why, whysize);
         if (!j)
-                return failed(idp, -EPROTO, why);
+                return r;
         const char *e = error_code(j);
         const char *tok = json_string_value(json_object_get(j, "id_token"));
         r = 0;

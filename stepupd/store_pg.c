@@ -274,6 +274,14 @@ static int run_user(struct pg_store *s, enum stmt id, const char *user, uint64_t
         return run(s, id, 1, values, NULL, NULL, deadline_us, ret);
 }
 
+/* One statement about one user, on a connection made ready first, within one deadline. */
+static int ask_user(struct pg_store *s, enum stmt id, const char *user, PGresult **ret)
+{
+        uint64_t dl = deadline(s);
+        int r = ready(s, dl);
+        return r < 0 ? r : run_user(s, id, user, dl, ret);
+}
+
 static int command(struct pg_store *s, const char *what, uint64_t deadline_us)
 {
         uint64_t t0 = su_pg_now_us();
@@ -528,10 +536,7 @@ static int pg_questions_get(struct su_store *st, const char *user, struct su_ans
 {
         struct pg_store *s = pgs(st);
         PGresult *res = NULL;
-        uint64_t dl = deadline(s);
-        int r = ready(s, dl);
-        if (r == 0)
-                r = run_user(s, Q_QUESTIONS_GET, user, dl, &res);
+        int r = ask_user(s, Q_QUESTIONS_GET, user, &res);
         if (r < 0)
                 return r;
         size_t n = 0;
@@ -583,10 +588,7 @@ static int pg_recovery_unused(struct su_store *st, const char *user)
 {
         struct pg_store *s = pgs(st);
         PGresult *res = NULL;
-        uint64_t dl = deadline(s);
-        int r = ready(s, dl);
-        if (r == 0)
-                r = run_user(s, Q_RECOVERY_UNUSED, user, dl, &res);
+        int r = ask_user(s, Q_RECOVERY_UNUSED, user, &res);
         if (r < 0)
                 return r;
         int64_t n = su_pg_int(res, 0, 0);
@@ -612,10 +614,7 @@ static int pg_recovery_consume(struct su_store *st, const char *user, const char
 static int pg_grant(struct su_store *st, const char *user, const struct su_grant *grant)
 {
         struct pg_store *s = pgs(st);
-        uint64_t dl = deadline(s);
-        int r = ready(s, dl);
-        if (r == 0)
-                r = run_user(s, Q_SUCCESS, user, dl, NULL);
+        int r = ask_user(s, Q_SUCCESS, user, NULL);
         return r < 0 ? r : grant_local(s, user, grant);
 }
 
@@ -634,10 +633,7 @@ static int pg_failures_get(struct su_store *st, const char *user, struct su_fail
 {
         struct pg_store *s = pgs(st);
         PGresult *res = NULL;
-        uint64_t dl = deadline(s);
-        int r = ready(s, dl);
-        if (r == 0)
-                r = run_user(s, Q_FAILURES_GET, user, dl, &res);
+        int r = ask_user(s, Q_FAILURES_GET, user, &res);
         if (r < 0)
                 return r;
         read_failures(res, ret);
@@ -713,9 +709,7 @@ static int pg_note_failure(struct su_store *st, const char *user, int64_t now,
 static int pg_failures_reset(struct su_store *st, const char *user)
 {
         struct pg_store *s = pgs(st);
-        uint64_t dl = deadline(s);
-        int r = ready(s, dl);
-        return r < 0 ? r : run_user(s, Q_FAILURES_RESET, user, dl, NULL);
+        return ask_user(s, Q_FAILURES_RESET, user, NULL);
 }
 
 static int pg_reset(struct su_store *st, const char *user, unsigned tables)
@@ -746,10 +740,7 @@ static int pg_forget(struct su_store *st, const char *user)
 {
         struct pg_store *s = pgs(st);
         PGresult *res = NULL;
-        uint64_t dl = deadline(s);
-        int r = ready(s, dl);
-        if (r == 0)
-                r = run_user(s, Q_FORGET, user, dl, &res);
+        int r = ask_user(s, Q_FORGET, user, &res);
         if (r < 0)
                 return r;
         int64_t n = su_pg_int(res, 0, 0);
