@@ -38,8 +38,8 @@ enum su_factor {
         SU_FACTOR_IDP = 1u << 3, /* approval at the identity provider (device grant) */
 };
 #define SU_FACTOR_SETS_MAX 8
-const char *su_factor_name(unsigned factor_bit);       /* "totp", ... */
-int su_factor_from_name(const char *name);            /* bit, or -EINVAL */
+const char *su_factor_name(unsigned factor_bit); /* "totp", ... */
+int su_factor_from_name(const char *name);       /* bit, or -EINVAL */
 
 enum su_action { SU_ACTION_ALLOW = 1, SU_ACTION_DENY = 2, SU_ACTION_REQUIRE = 3 };
 enum su_scope { SU_SCOPE_TTY = 0, SU_SCOPE_SESSION = 1, SU_SCOPE_USER = 2 };
@@ -60,15 +60,15 @@ struct su_request {
         /* The program the command finally runs cannot be told (struct su_command): a path
          * pattern neither matches nor fails to match it (see su_policy_eval). */
         bool command_unresolved;
-        const char *command_why; /* why, when unresolved (for explanations), or NULL */
-        const char *target_user;  /* sudo -u / su target */
-        const char *target_group; /* sudo -g */
+        const char *command_why;   /* why, when unresolved (for explanations), or NULL */
+        const char *target_user;   /* sudo -u / su target */
+        const char *target_group;  /* sudo -g */
         const char *const *groups; /* names of the user's groups (NSS), ngroups long */
         size_t ngroups;
         const char *const *target_groups; /* groups of the target user */
         size_t ntarget_groups;
-        bool remote;   /* the caller's session is remote (ssh) */
-        time_t now;    /* wall clock used for time-of-day / weekday matches (localtime) */
+        bool remote; /* the caller's session is remote (ssh) */
+        time_t now;  /* wall clock used for time-of-day / weekday matches (localtime) */
 };
 
 struct su_decision {
@@ -83,7 +83,7 @@ struct su_decision {
         const char *reason;  /* DENY reason, or NULL; owned by the policy */
         const char *file;    /* rule location, owned by the policy; "(default)" if none matched */
         unsigned line;
-        bool matched;        /* false: no rule matched, action is DENY (fail closed) */
+        bool matched; /* false: no rule matched, action is DENY (fail closed) */
 };
 
 /* Why each rule before the deciding one did not match (for `stepupctl policy test`). */
@@ -103,8 +103,8 @@ struct su_policy;
 
 /* Parse a buffer; name is used in diagnostics.  On any error returns -EINVAL, *ret untouched,
  * diagnostics appended.  Warnings alone do not fail. */
-int su_policy_parse_buffer(const char *name, const char *text, size_t len,
-                           struct su_policy **ret, struct su_diags *diags);
+int su_policy_parse_buffer(const char *name, const char *text, size_t len, struct su_policy **ret,
+                           struct su_diags *diags);
 
 /* Load PATH and then every PATH's-dir/policy.d/NAME.conf in lexical (strcmp) order, as one policy.
  * Each file is opened O_NOFOLLOW|O_CLOEXEC and refused unless owned by expected_owner and not
@@ -136,8 +136,8 @@ size_t su_policy_rule_count(const struct su_policy *p);
  * A condition that cannot be decided because the command is unresolved (a path pattern: the
  * program is not known) is settled in the careful direction: an allow rule does not match,
  * a deny or require rule does. */
-int su_policy_eval(const struct su_policy *p, const struct su_request *req,
-                   struct su_decision *ret, struct su_explain *explain);
+int su_policy_eval(const struct su_policy *p, const struct su_request *req, struct su_decision *ret,
+                   struct su_explain *explain);
 
 /* Building a request the way stepupd does (these two read the system: the file system and NSS;
  * `stepupctl policy test` uses them too, so that it sees what the daemon sees). */
@@ -176,12 +176,12 @@ enum su_command_form {
 };
 
 struct su_command {
-        char *text;      /* what command patterns match: "REALPATH ARGS" of the program that runs
-                          * in the end; "sudoedit FILES"; when unresolved, the same as given */
-        char *given;     /* the command as given, its path through realpath(3) */
-        bool shell;      /* `command shell` (see above) */
-        bool sudoedit;   /* "sudoedit FILES" */
-        bool unresolved; /* the program that runs in the end cannot be told */
+        char *text;        /* what command patterns match: "REALPATH ARGS" of the program that runs
+                            * in the end; "sudoedit FILES"; when unresolved, the same as given */
+        char *given;       /* the command as given, its path through realpath(3) */
+        bool shell;        /* `command shell` (see above) */
+        bool sudoedit;     /* "sudoedit FILES" */
+        bool unresolved;   /* the program that runs in the end cannot be told */
         unsigned wrappers; /* exec wrappers seen through */
         char why[192];     /* when unresolved: why, in words */
 };
@@ -206,5 +206,4 @@ int su_user_groups(const char *user, char **names, size_t max);
 struct su_group_cache;
 struct su_group_cache *su_group_cache_new(unsigned ttl_s);
 struct su_group_cache *su_group_cache_free(struct su_group_cache *c);
-int su_user_groups_cached(const char *user, char **names, size_t max,
-                          struct su_group_cache *cache);
+int su_user_groups_cached(const char *user, char **names, size_t max, struct su_group_cache *cache);

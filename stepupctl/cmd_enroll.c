@@ -132,32 +132,46 @@ static int enroll_interactive(const struct ctl *c, const struct totp_opts *o, st
 static int enroll_totp(const struct ctl *c, int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"user", required_argument, NULL, 'u'},
-                {"secret-stdin", no_argument, NULL, 's'},
-                {"issuer", required_argument, NULL, 'i'},
-                {"no-qr", no_argument, NULL, 'n'},
-                {"plain-qr", no_argument, NULL, 'P'},
-                {"qr-png", required_argument, NULL, 'q'},
-                {"digits", required_argument, NULL, 'd'},
-                {"period", required_argument, NULL, 'p'},
-                {"algorithm", required_argument, NULL, 'a'},
-                {},
+            {"user", required_argument, NULL, 'u'},      {"secret-stdin", no_argument, NULL, 's'},
+            {"issuer", required_argument, NULL, 'i'},    {"no-qr", no_argument, NULL, 'n'},
+            {"plain-qr", no_argument, NULL, 'P'},        {"qr-png", required_argument, NULL, 'q'},
+            {"digits", required_argument, NULL, 'd'},    {"period", required_argument, NULL, 'p'},
+            {"algorithm", required_argument, NULL, 'a'}, {},
         };
         struct totp_opts o = {.qr = true};
         int opt;
         optind = 1;
         while ((opt = getopt_long(argc, argv, "", opts, NULL)) >= 0) {
                 switch (opt) {
-                case 'u': o.user = optarg; break;
-                case 's': o.secret_stdin = true; break;
-                case 'i': o.issuer = optarg; break;
-                case 'n': o.qr = false; break;
-                case 'P': o.plain = true; break;
-                case 'q': o.png = optarg; break;
-                case 'd': o.digits = strtol(optarg, NULL, 10); break;
-                case 'p': o.period = strtol(optarg, NULL, 10); break;
-                case 'a': o.algo = optarg; break;
-                default: return 2;
+                case 'u':
+                        o.user = optarg;
+                        break;
+                case 's':
+                        o.secret_stdin = true;
+                        break;
+                case 'i':
+                        o.issuer = optarg;
+                        break;
+                case 'n':
+                        o.qr = false;
+                        break;
+                case 'P':
+                        o.plain = true;
+                        break;
+                case 'q':
+                        o.png = optarg;
+                        break;
+                case 'd':
+                        o.digits = strtol(optarg, NULL, 10);
+                        break;
+                case 'p':
+                        o.period = strtol(optarg, NULL, 10);
+                        break;
+                case 'a':
+                        o.algo = optarg;
+                        break;
+                default:
+                        return 2;
                 }
         }
         struct su_msg req;

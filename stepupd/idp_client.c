@@ -273,8 +273,8 @@ static int device_answer(json_t *j, struct su_idp_device *d, char *why, size_t w
  * the NULL), and parses the JSON answer; frees url.  NULL with *err set, the failure recorded,
  * when no JSON answer came. */
 static json_t *post_form(struct su_idp *idp, char *url, const char **form, size_t n,
-                         const char *what, uint64_t deadline_us, long *status, int *err,
-                         char *why, size_t whysize)
+                         const char *what, uint64_t deadline_us, long *status, int *err, char *why,
+                         size_t whysize)
 {
         const char *user, *pass;
         n = add_client(idp, form, n, &user, &pass);
@@ -322,7 +322,8 @@ int su_idp_device_start(struct su_idp *idp, uint64_t deadline_us, struct su_idp_
                 form[n++] = idp->cfg.acr_values;
         }
         long status = 0;
-        json_t *j = post_form(idp, url, form, n, "device authorization", deadline_us, &status, &r, why, whysize);
+        json_t *j = post_form(idp, url, form, n, "device authorization", deadline_us, &status, &r,
+                              why, whysize);
         if (!j)
                 return r;
         if (status != 200) {
