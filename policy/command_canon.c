@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ static struct {
         char *canon[SHELLS_MAX]; /* realpath, or NULL */
         bool valid;
 } shells_cache;
+static pthread_mutex_t shells_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void shells_drop(void)
 {
@@ -81,13 +83,16 @@ static bool shells_load(const char *file)
 
 bool su_path_is_shell(const char *path, const char *shells)
 {
-        if (!shells_load(shells ? shells : "/etc/shells"))
-                return false;
-        for (size_t i = 0; i < shells_cache.n; i++)
-                if (strcmp(shells_cache.name[i], path) == 0 ||
-                    (shells_cache.canon[i] && strcmp(shells_cache.canon[i], path) == 0))
-                        return true;
-        return false;
+        bool found = false;
+        /* stepupd's event loops decide in parallel: one of them may reload the list while
+         * another reads it. */
+        pthread_mutex_lock(&shells_lock);
+        if (shells_load(shells ? shells : "/etc/shells"))
+                for (size_t i = 0; i < shells_cache.n && !found; i++)
+                        found = strcmp(shells_cache.name[i], path) == 0 ||
+                                (shells_cache.canon[i] && strcmp(shells_cache.canon[i], path) == 0);
+        pthread_mutex_unlock(&shells_lock);
+        return found;
 }
 
 /* Shells by name: any run of them runs code the caller chooses.  awk too: its program is text
