@@ -39,6 +39,8 @@ struct su_call {
         struct su_audit_req audit;
         enum su_sock_kind sock;
         char user[SU_USER_MAX + 1]; /* the user the request is about (dispatch resolves it) */
+        char challenge_service[65]; /* VERIFY: its challenge's service, kept for the counters
+                                     * after the challenge is freed */
         uint32_t phase;             /* DECIDE: the PAM phase that asks (audit), else 0 */
         bool in_pool;               /* on a pool thread: may wait on a network store */
 };

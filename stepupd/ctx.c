@@ -18,6 +18,7 @@ int su_ctx_init(struct su_ctx *x, struct su_config *cfg)
         x->cfg = *cfg;
         memset(cfg, 0, sizeof(*cfg));
         pthread_mutex_init(&x->rules_lock, NULL);
+        pthread_mutex_init(&x->reload_lock, NULL);
         su_metrics_init(&x->metrics);
         bool network = x->cfg.store_kind == SU_STORE_POSTGRESQL;
         su_store_stats_init(&x->store_stats, network ? "postgresql" : "sqlite", network);
@@ -69,6 +70,7 @@ void su_ctx_done(struct su_ctx *x)
         pthread_mutex_destroy(&x->metrics.lock);
         su_store_stats_done(&x->store_stats);
         pthread_mutex_destroy(&x->rules_lock);
+        pthread_mutex_destroy(&x->reload_lock);
         su_config_free(&x->cfg);
 }
 
@@ -109,7 +111,7 @@ static void diags_out(const struct su_diags *d, char *body, size_t size)
         }
 }
 
-int su_ctx_reload(struct su_ctx *x, const struct su_audit_req *rq, char *body, size_t size)
+static int reload(struct su_ctx *x, const struct su_audit_req *rq, char *body, size_t size)
 {
         struct su_diags d = {0};
         struct su_rules *nr = calloc(1, sizeof(*nr));
@@ -174,6 +176,17 @@ int su_ctx_reload(struct su_ctx *x, const struct su_audit_req *rq, char *body, s
         su_audit(rq, SU_EV_RELOAD, LOG_INFO, "policy loaded", "STEPUP_POLICY", x->cfg.policy_path,
                  "STEPUP_RULES", n, "STEPUP_OUTCOME", "success", NULL);
         return 0;
+}
+
+/* One reload at a time, from read to install: SIGHUP runs on the first loop and RELOAD on a pool
+ * thread, and two overlapping loads would let the one that read the file first install last,
+ * putting back a policy the admin had just replaced. */
+int su_ctx_reload(struct su_ctx *x, const struct su_audit_req *rq, char *body, size_t size)
+{
+        pthread_mutex_lock(&x->reload_lock);
+        int r = reload(x, rq, body, size);
+        pthread_mutex_unlock(&x->reload_lock);
+        return r;
 }
 
 struct su_store_limits su_ctx_store_limits(const struct su_ctx *x)

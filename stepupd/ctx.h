@@ -32,6 +32,7 @@ struct su_ctx {
         char boot_id[SU_BOOT_ID_LEN + 1];
         char host[256]; /* this host's name, for the factor-change log */
         pthread_mutex_t rules_lock;
+        pthread_mutex_t reload_lock; /* held by su_ctx_reload from read to install */
         struct su_rules *rules;
         struct su_metrics metrics;
         struct su_store_stats store_stats; /* the shared store's health */

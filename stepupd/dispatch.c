@@ -163,7 +163,10 @@ enum su_step su_dispatch_begin(struct su_job *j)
         if (j->msg.type == SU_REQ_GATE)
                 service = "sshd-command";
         if (j->msg.type == SU_REQ_VERIFY && c->session->pending) {
-                service = c->session->pending->service;
+                /* a copy: the handler frees the challenge, the counters come after */
+                snprintf(c->challenge_service, sizeof(c->challenge_service), "%s",
+                         c->session->pending->service);
+                service = c->challenge_service;
                 c->audit.factor = c->session->pending->current->name;
         }
         c->audit.service = service;

@@ -315,6 +315,8 @@ int su_manager_startup(struct su_manager *m)
                 if (r < 0)
                         return r;
         }
+        /* pool_threads is capped at SU_LOOPS_MAX in settings.c: one slot per pool thread */
+        _Static_assert(SU_POOL_THREADS_MAX <= SU_LOOPS_MAX, "one data slot per pool thread");
         void *data[SU_LOOPS_MAX];
         for (size_t i = 0; i < m->npool_db && i < SU_LOOPS_MAX; i++)
                 data[i] = &m->pool_db[i];

@@ -83,7 +83,7 @@ static const struct key keys[] = {
     K("user_totp_max_window", user_totp_max_window, 0, 10),
     K("user_totp_max_period", user_totp_max_period, 30, 300),
     K("threads", threads, 0, 64),
-    K("pool_threads", pool_threads, 1, 64),
+    K("pool_threads", pool_threads, 1, SU_POOL_THREADS_MAX),
     {"store_timeout", offsetof(struct su_config, store_timeout_ms), 1, 60, 1000},
     K("idle_timeout", idle_timeout, 1, 3600),
     K("challenge_timeout", challenge_timeout, 5, 3600),

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#define SU_POOL_THREADS_MAX 64 /* pool_threads' upper bound */
+
 struct su_config {
         char *pam_socket;
         char *user_socket;

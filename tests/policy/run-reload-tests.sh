@@ -3,9 +3,9 @@
 # `stepupctl policy reload` with a broken (or unsafe) file keep the old policy deciding, and
 # `policy reload` exits 1 with the file:line:column diagnostics.  Root only (DECIDE and RELOAD
 # are for uid 0 on the PAM socket); touches nothing outside its temporary directory.
-# Usage: run-reload-tests.sh BUILD_DIR DECIDE_CLIENT
+# Usage: run-reload-tests.sh BUILD_DIR DECIDE_CLIENT SLOW_CLOSE_SHIM
 set -euo pipefail
-build=$1 decide=$2
+build=$1 decide=$2 shim=$3
 if [ "$(id -u)" != 0 ]; then echo "SKIP: the reload tests need root"; exit 77; fi
 ctl="$build/stepupctl/stepupctl"
 
@@ -33,7 +33,9 @@ put "$tmp/policy.conf" 'deny "old policy" when service probe
 allow'
 : > "$tmp/stepupd.conf"; chmod 644 "$tmp/stepupd.conf"
 mkdir -m 700 "$tmp/state"
-"$build/stepupd/stepupd" --socket "$tmp/pam.sock" --user-socket '' \
+# The shim does nothing until $tmp/slow exists (case 6).
+LD_PRELOAD=$shim STEPUP_TEST_SLOW_FLAG=$tmp/slow \
+        "$build/stepupd/stepupd" --socket "$tmp/pam.sock" --user-socket '' \
         --db "$tmp/state/stepup.db" --policy "$tmp/policy.conf" --config "$tmp/stepupd.conf" \
         --questions "$tmp/questions.conf" 2> "$tmp/stepupd.log" &
 daemon_pid=$!
@@ -95,6 +97,28 @@ kill -HUP "$daemon_pid"
 for _ in $(seq 100); do [ "$(log_count "policy loaded")" -gt "$before" ] && break; sleep 0.05; done
 expect_decision "after SIGHUP with a good file" probe "deny $tmp/policy.conf:1: sighup policy"
 expect_decision "other services" other "allow $tmp/policy.conf:2"
+
+# 6. Two reloads at once: a RELOAD (on a pool thread) still loading the file as it was, and a
+# SIGHUP after the file was replaced.  The newer file must be in force at the end: the slow
+# load must not install last the policy the admin had just replaced.
+put "$tmp/policy.conf" 'deny "version A" when service probe
+allow'
+"$ctl" --socket "$tmp/pam.sock" policy reload > /dev/null 2>&1 || fail "reload of version A"
+expect_decision "version A in force" probe "deny $tmp/policy.conf:1: version A"
+touch "$tmp/slow"
+before=$(log_count "policy loaded")
+"$ctl" --socket "$tmp/pam.sock" policy reload > "$tmp/slow.out" 2>&1 &
+slow_pid=$!
+sleep 0.5 # the RELOAD has read version A and waits in the shim
+put "$tmp/policy.conf" 'deny "version B" when service probe
+allow'
+kill -HUP "$daemon_pid"
+wait "$slow_pid" || fail "the slow RELOAD failed: $(cat "$tmp/slow.out")"
+rm -f "$tmp/slow"
+for _ in $(seq 200); do [ "$(log_count "policy loaded")" -ge $((before + 2)) ] && break; sleep 0.05; done
+[ "$(log_count "policy loaded")" -ge $((before + 2)) ] && ok "both overlapping reloads finished" ||
+        fail "overlapping reloads: $(( $(log_count "policy loaded") - before )) of 2 finished"
+expect_decision "after overlapping reloads, the newer file" probe "deny $tmp/policy.conf:1: version B"
 
 kill -0 "$daemon_pid" && ok "stepupd still running" || fail "stepupd died"
 if [ "$fails" != 0 ]; then echo "--- stepupd log"; cat "$tmp/stepupd.log"; echo "$fails failure(s)"; exit 1; fi
