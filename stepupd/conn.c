@@ -28,6 +28,17 @@ static int arm_timer(struct su_conn *c)
         return 0;
 }
 
+/* The loop's deadline sweep runs only while it has connections: start it for the first. */
+static int sweep_start(struct su_loop *l)
+{
+        int on = SD_EVENT_OFF;
+        int r = sd_event_source_get_enabled(l->sweep_src, &on);
+        if (r < 0 || on != SD_EVENT_OFF)
+                return r < 0 ? r : 0;
+        r = sd_event_source_set_time_relative(l->sweep_src, SU_SWEEP_USEC);
+        return r < 0 ? r : sd_event_source_set_enabled(l->sweep_src, SD_EVENT_ONESHOT);
+}
+
 void su_conn_expire(struct su_loop *l, uint64_t now_us)
 {
         struct su_conn *next;
@@ -205,6 +216,7 @@ void su_conn_adopt(struct su_loop *l, struct su_handoff *h)
         c->gid = h->gid;
         c->pid = h->pid;
         c->in_len = c->out_len = c->out_pos = 0;
+        bool first = !l->conns;
         c->next = l->conns;
         if (l->conns)
                 l->conns->prev = c;
@@ -212,6 +224,8 @@ void su_conn_adopt(struct su_loop *l, struct su_handoff *h)
         int r = sd_event_add_io(l->event, &c->io, c->fd, EPOLLIN, on_io, c);
         if (r >= 0)
                 r = arm_timer(c);
+        if (r >= 0 && first)
+                r = sweep_start(l);
         if (r < 0)
                 su_conn_free(c);
 }

@@ -15,6 +15,8 @@
 struct su_conn;
 struct su_loop;
 
+#define SU_SWEEP_USEC (250 * 1000) /* how often a loop with connections looks at deadlines */
+
 /* A connection accepted by one loop and given to another (the less busy one). */
 struct su_handoff {
         struct su_pool_item item; /* its trip through the receiving loop's mailbox */
@@ -37,7 +39,9 @@ struct su_loop {
         sd_event_source *resume_src; /* accepting paused for want of descriptors */
         struct su_mailbox box;
         sd_event_source *box_src;
-        sd_event_source *sweep_src; /* closes connections past their deadline */
+        sd_event_source *sweep_src; /* closes connections past their deadline; armed only
+                                     * while the loop holds a connection (an idle daemon
+                                     * does not wake) */
         bool quit;                  /* set with the mailbox: the loop ends */
         struct su_db db;            /* this loop's database connections */
         struct su_conn *conns;

@@ -53,14 +53,15 @@ static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *userdat
         return 0;
 }
 
-#define SWEEP_USEC (250 * 1000) /* how often deadlines are looked at */
-
+/* One shot; su_conn_adopt arms it when the first connection arrives. */
 static int on_sweep(sd_event_source *s, uint64_t usec, void *userdata)
 {
         struct su_loop *l = userdata;
         su_conn_expire(l, su_now_us());
-        sd_event_source_set_time_relative(s, SWEEP_USEC);
-        return sd_event_source_set_enabled(s, SD_EVENT_ON);
+        if (!l->conns)
+                return 0;
+        sd_event_source_set_time_relative(s, SU_SWEEP_USEC);
+        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
 static int on_mail(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -106,8 +107,10 @@ int su_loop_init(struct su_loop *l, unsigned index, struct su_ctx *ctx, struct s
         r = sd_event_add_io(l->event, &l->box_src, l->box.efd, EPOLLIN, on_mail, l);
         if (r < 0)
                 return r;
-        r = sd_event_add_time_relative(l->event, &l->sweep_src, CLOCK_MONOTONIC, SWEEP_USEC,
-                                       SWEEP_USEC / 4, on_sweep, l);
+        r = sd_event_add_time_relative(l->event, &l->sweep_src, CLOCK_MONOTONIC, SU_SWEEP_USEC,
+                                       SU_SWEEP_USEC / 4, on_sweep, l);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(l->sweep_src, SD_EVENT_OFF);
         if (r < 0)
                 return r;
         for (int i = 0; i < 2; i++) {
