@@ -110,6 +110,19 @@ void su_fleet_key_check(const uint8_t key[SU_FLEET_KEY_LEN], uint8_t out[SU_FLEE
                            sizeof(check_text) - 1, key, SU_FLEET_KEY_LEN);
 }
 
+void su_fleet_user_tag(const uint8_t key[SU_FLEET_KEY_LEN], const char *user,
+                       uint8_t out[SU_FLEET_USER_TAG_LEN])
+{
+        static const char context[] = "stepup fleet user tag v1";
+        crypto_generichash_state st;
+        crypto_generichash_init(&st, key, SU_FLEET_KEY_LEN, SU_FLEET_USER_TAG_LEN);
+        /* the context and its NUL first: a tag is never another hash of this key */
+        crypto_generichash_update(&st, (const uint8_t *)context, sizeof(context));
+        crypto_generichash_update(&st, (const uint8_t *)user, strlen(user));
+        crypto_generichash_final(&st, out, SU_FLEET_USER_TAG_LEN);
+        sodium_memzero(&st, sizeof(st));
+}
+
 int su_fleet_seal(const uint8_t key[SU_FLEET_KEY_LEN], const char *user, const uint8_t *plain,
                   size_t len, uint8_t nonce[SU_FLEET_NONCE_LEN], uint8_t *ct, size_t ct_size,
                   size_t *ct_len)

@@ -32,6 +32,13 @@ int su_fleet_key_read(const char *path, uid_t owner, uint8_t key[SU_FLEET_KEY_LE
 int su_fleet_key_new(const char *path, char *why, size_t whysize);
 void su_fleet_key_check(const uint8_t key[SU_FLEET_KEY_LEN], uint8_t out[SU_FLEET_CHECK_LEN]);
 
+/* A user's pseudonym in the fleet's revocation list (a keyed BLAKE2b of the name): every host
+ * with the key can tell whether a revocation is about one of its users, a database dump
+ * alone cannot tell whom it is about, and a forgotten user's name is not kept. */
+#define SU_FLEET_USER_TAG_LEN 16
+void su_fleet_user_tag(const uint8_t key[SU_FLEET_KEY_LEN], const char *user,
+                       uint8_t out[SU_FLEET_USER_TAG_LEN]);
+
 /* Seals plain (len bytes) for user: a fresh random nonce, and len + SU_FLEET_TAG_LEN bytes of
  * ciphertext in ct (ct_size at least that). */
 int su_fleet_seal(const uint8_t key[SU_FLEET_KEY_LEN], const char *user, const uint8_t *plain,

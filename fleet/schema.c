@@ -8,8 +8,8 @@
 
 #include <sodium.h>
 
-const char *const su_pg_tables[] = {"totp",      "totp_pending", "failures",
-                                    "questions", "recovery",     "factor_log"};
+const char *const su_pg_tables[] = {"totp",     "totp_pending", "failures",   "questions",
+                                    "recovery", "factor_log",   "revocations"};
 const size_t su_pg_ntables = sizeof(su_pg_tables) / sizeof(su_pg_tables[0]);
 
 /* Forward migrations: entry i brings the schema from version i to i + 1, one statement per
@@ -48,6 +48,14 @@ static const char *const v1[] = {
     "  changed_at bigint NOT NULL, username text NOT NULL, factor text NOT NULL,"
     "  change text NOT NULL, by_uid bigint NOT NULL, host text NOT NULL)",
     "CREATE INDEX factor_log_user ON stepup.factor_log (username, changed_at)",
+    /* The fleet's revocation list.  A reset, a removed factor or a forgotten user on one host
+     * ends the user's grants on every host: each host follows this list
+     * (stepupd/fleet_follow.c) and ends its own grants made before revoked_at.  The user is
+     * named by a keyed tag (fleet_key.h), the time is the database's clock; rows older than
+     * the longest grant a policy may give are pruned by the next insert. */
+    "CREATE TABLE stepup.revocations ("
+    "  user_tag bytea NOT NULL, revoked_at bigint NOT NULL, host text NOT NULL)",
+    "CREATE INDEX revocations_at ON stepup.revocations (revoked_at)",
     NULL,
 };
 static const char *const *const migrations[] = {v1};

@@ -93,6 +93,37 @@ int su_local_assurance_revoke(struct su_sqldb *d, const char *user, const char *
         return su_sqldb_step_done(d, st);
 }
 
+int su_local_assurance_revoke_before(struct su_sqldb *d, const char *user, int64_t before)
+{
+        sqlite3_stmt *st;
+        int r =
+            su_sqldb_prepare(d, "DELETE FROM assurance WHERE user = ?1 AND verified_at <= ?2", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, before);
+        return su_sqldb_step_done(d, st);
+}
+
+int su_local_assurance_users(struct su_sqldb *d, int (*fn)(const char *user, void *data),
+                             void *data)
+{
+        sqlite3_stmt *st;
+        int r = su_sqldb_prepare(d, "SELECT DISTINCT user FROM assurance", &st);
+        if (r < 0)
+                return r;
+        int sr = SQLITE_DONE;
+        while (r >= 0 && (sr = sqlite3_step(st)) == SQLITE_ROW) {
+                const char *u = (const char *)sqlite3_column_text(st, 0);
+                if (u)
+                        r = fn(u, data);
+        }
+        if (r >= 0 && sr != SQLITE_DONE)
+                r = su_sqldb_fail(d, sr);
+        su_sqldb_release(d, st);
+        return r < 0 ? r : 0;
+}
+
 int su_local_assurance_count(struct su_sqldb *d, const char *user)
 {
         sqlite3_stmt *st;

@@ -31,4 +31,11 @@ int su_local_assurance_touch(struct su_sqldb *d, const char *user, const char *s
 int su_local_assurance_put(struct su_sqldb *d, const char *user, const struct su_grant *g);
 /* scope_key NULL: every row of the user.  Returns the number of rows removed. */
 int su_local_assurance_revoke(struct su_sqldb *d, const char *user, const char *scope_key);
+/* The user's grants verified at or before `before` (wall clock, s) end: a revocation from
+ * another host ends what was granted before it, not a grant earned since.  Returns the
+ * number of rows removed. */
+int su_local_assurance_revoke_before(struct su_sqldb *d, const char *user, int64_t before);
 int su_local_assurance_count(struct su_sqldb *d, const char *user);
+/* Calls fn once for each user with a grant on this host (stops at fn's first error). */
+int su_local_assurance_users(struct su_sqldb *d, int (*fn)(const char *user, void *data),
+                             void *data);

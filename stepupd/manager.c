@@ -103,6 +103,7 @@ struct su_manager *su_manager_free(struct su_manager *m)
         if (m->pool_started)
                 su_pool_stop(&m->pool);
         sd_event_source_disable_unref(m->flush_src);
+        sd_event_source_disable_unref(m->follow_src);
         for (size_t i = 0; i < m->nloops; i++) {
                 su_loop_done(&m->loops[i]);
                 db_close(&m->loops[i].db);
@@ -225,6 +226,16 @@ static int on_flush(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
+static int on_follow(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct su_manager *m = userdata;
+        /* One look at a time: while one is queued or running, it will do. */
+        if (su_follow_claim(&m->follow) && su_pool_submit(&m->pool, &m->follow.item) < 0)
+                su_follow_release(&m->follow);
+        sd_event_source_set_time_relative(s, m->ctx.cfg.fleet_revoke_interval * 1000000ULL);
+        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
 static size_t loop_count(const struct su_config *cfg)
 {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -332,6 +343,16 @@ int su_manager_startup(struct su_manager *m)
                                             5 * 1000000ULL, 0, on_flush, m)) < 0 ||
             (r = sd_event_set_watchdog(main_event, true)) < 0)
                 return r;
+        /* A shared store: grants that a reset on another host ended are looked for at once,
+         * then every fleet_revoke_interval seconds. */
+        if (m->ctx.store_cfg.kind == SU_STORE_POSTGRESQL &&
+            m->pool_db[0].store->ops->revocations_apply) {
+                su_follow_init(&m->follow, &m->ctx);
+                r = sd_event_add_time_relative(main_event, &m->follow_src, CLOCK_MONOTONIC, 0, 0,
+                                               on_follow, m);
+                if (r < 0)
+                        return r;
+        }
         for (size_t i = 1; i < m->nloops; i++)
                 if ((r = su_loop_start(&m->loops[i])) < 0)
                         return r;

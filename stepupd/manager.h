@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "ctx.h"
+#include "fleet_follow.h"
 #include "loop.h"
 #include "pool.h"
 
@@ -21,7 +22,9 @@ struct su_manager {
         size_t npool_db;
         struct su_loop loops[SU_LOOPS_MAX];
         size_t nloops;
-        sd_event_source *flush_src; /* periodic: suppressed-audit summaries */
+        sd_event_source *flush_src;  /* periodic: suppressed-audit summaries */
+        sd_event_source *follow_src; /* periodic with a shared store: its revocation list */
+        struct su_follow follow;
 };
 
 /* Takes over cfg. */

@@ -174,7 +174,8 @@ static void *thread_main(void *arg)
                 /* Posted after the uid's share is given back: the owner may submit again at
                  * once. */
                 pthread_mutex_unlock(&p->lock);
-                su_mailbox_post(done, it);
+                if (done) /* NULL: the owner learns of the end by itself (fleet_follow.c) */
+                        su_mailbox_post(done, it);
                 pthread_mutex_lock(&p->lock);
         }
         pthread_mutex_unlock(&p->lock);

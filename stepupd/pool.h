@@ -22,9 +22,9 @@ struct su_mailbox {
 struct su_pool_item {
         struct su_pool_item *next;
         void (*run)(struct su_pool_item *it, void *thread_data); /* on a pool thread */
-        struct su_mailbox *done;
-        uid_t uid;   /* 0: root, not capped */
-        bool urgent; /* from the PAM socket */
+        struct su_mailbox *done; /* NULL: not posted back (the owner tracks it) */
+        uid_t uid;               /* 0: root, not capped */
+        bool urgent;             /* from the PAM socket */
 };
 
 #define SU_POOL_UID_SLOTS 1024

@@ -41,6 +41,7 @@ struct su_config {
         char *store_conninfo;              /* postgresql: libpq connection string or URI */
         char *fleet_key;                   /* postgresql: key file for the TOTP secrets */
         unsigned store_timeout_ms;         /* postgresql: connect and query together */
+        unsigned fleet_revoke_interval;    /* postgresql: s between looks at the revocations */
         bool journal;                      /* force audit events to the journal */
         bool use_logind;                   /* booted with systemd: ask logind about sessions */
 };

@@ -120,7 +120,21 @@ struct su_store_ops {
         /* Appends to the log of factor changes (who, when, from which host). */
         int (*log_change)(struct su_store *s, const char *user, const char *factor,
                           const char *change, uid_t by_uid, const char *host);
+        /* A shared store only (NULL otherwise): reset() and forget() on any host add the user
+         * to the fleet's revocation list; this reads the list from *since (the store's clock,
+         * seconds) and ends this host's grants made before each revocation (plus
+         * SU_REVOCATION_SKEW_S), calling fn for each user with grants ended.  *since moves on
+         * for the next call. */
+        int (*revocations_apply)(struct su_store *s, int64_t *since,
+                                 void (*fn)(const char *user, int grants, void *data), void *data);
 };
+
+/* A host's clock may run this far ahead of the store's: its grants made up to this long after
+ * a revocation also end (a second step-up at worst), and none made before it survives. */
+#define SU_REVOCATION_SKEW_S 2
+/* How long a revocation is kept: longer than any grant a policy can give (SU_DURATION_MAX_S,
+ * 366 days), so a host that was stopped still ends every grant it must. */
+#define SU_REVOCATION_KEEP_S (367ull * 24 * 3600)
 
 struct su_store {
         const struct su_store_ops *ops;

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "fleet_key.h"
 #include "pg.h"
 #include "schema.h"
@@ -53,6 +55,8 @@ enum stmt {
         Q_FORGET,
         Q_LIST_USERS,
         Q_LOG_CHANGE,
+        Q_REVOKE_ADD,
+        Q_REVOKED_SINCE,
         Q_MAX_
 };
 
@@ -62,6 +66,10 @@ enum stmt {
 #define RESET_FAILURES_IF(cte)                                                                     \
         "f AS (UPDATE stepup.failures SET consecutive = 0 WHERE username = $1 "                    \
         "AND EXISTS (SELECT 1 FROM " cte ")) "
+
+/* Revocations read at most per look; a longer list is read on at the next look. */
+#define REVOKED_PAGE 10000
+#define REVOKED_PAGE_S "10000"
 
 static const char *const sql[Q_MAX_] = {
     [Q_TOTP_GET] = "SELECT " TOTP_COLS ", last_step, active FROM stepup.totp "
@@ -153,6 +161,16 @@ static const char *const sql[Q_MAX_] = {
     [Q_LOG_CHANGE] = "INSERT INTO stepup.factor_log (changed_at, username, factor, change, "
                      "by_uid, host) VALUES (floor(extract(epoch FROM clock_timestamp())), "
                      "$1, $2, $3, $4, $5)",
+    /* The database's clock for every host; rows older than any grant can live go on the way. */
+    [Q_REVOKE_ADD] = "WITH old AS (DELETE FROM stepup.revocations WHERE revoked_at < "
+                     "floor(extract(epoch FROM clock_timestamp()))::bigint - $3::bigint) "
+                     "INSERT INTO stepup.revocations (user_tag, revoked_at, host) "
+                     "VALUES ($1::bytea, floor(extract(epoch FROM clock_timestamp())), $2)",
+    /* Always one row: the database's time, then the revocations (if any) from $1 on. */
+    [Q_REVOKED_SINCE] = "SELECT floor(extract(epoch FROM clock_timestamp()))::bigint, "
+                        "r.user_tag, r.revoked_at FROM (SELECT 1) AS one "
+                        "LEFT JOIN stepup.revocations AS r ON r.revoked_at >= $1::bigint "
+                        "ORDER BY r.revoked_at LIMIT " REVOKED_PAGE_S,
 };
 
 struct pg_store {
@@ -160,6 +178,7 @@ struct pg_store {
         struct su_pg pg;
         struct su_store_stats *stats;
         const char *key_path;
+        const char *host; /* this host's name, in the revocations it adds */
         unsigned timeout_ms;
         bool was_connected; /* a connection now is a reconnect */
         uint8_t key[SU_FLEET_KEY_LEN];
@@ -712,6 +731,27 @@ static int pg_failures_reset(struct su_store *st, const char *user)
         return ask_user(s, Q_FAILURES_RESET, user, NULL);
 }
 
+/* Adds the user to the fleet's revocation list, inside the caller's transaction: every host
+ * ends the grants it holds for the user (fleet_follow.c). */
+static int add_revocation(struct pg_store *s, const char *user, uint64_t dl)
+{
+        uint8_t tag[SU_FLEET_USER_TAG_LEN];
+        char keep[24];
+        su_fleet_user_tag(s->key, user, tag);
+        snprintf(keep, sizeof(keep), "%llu", (unsigned long long)SU_REVOCATION_KEEP_S);
+        const char *values[3] = {(const char *)tag, s->host, keep};
+        const int lengths[3] = {SU_FLEET_USER_TAG_LEN, 0, 0}, formats[3] = {1, 0, 0};
+        return run(s, Q_REVOKE_ADD, 3, values, lengths, formats, dl, NULL);
+}
+
+/* A grant earned with a factor that is gone ends with it: on this host at once, on the others
+ * when they next read the revocation list. */
+static int revoke_here(struct pg_store *s, const char *user)
+{
+        int r = su_local_assurance_revoke(s->base.local, user, NULL);
+        return r < 0 ? fail(s, r, "local database: %s", su_sqldb_errmsg(s->base.local)) : r;
+}
+
 static int pg_reset(struct su_store *st, const char *user, unsigned tables)
 {
         struct pg_store *s = pgs(st);
@@ -725,12 +765,10 @@ static int pg_reset(struct su_store *st, const char *user, unsigned tables)
                 goto rollback;
         if ((tables & SU_TAB_RECOVERY) && (r = run_user(s, Q_DEL_RECOVERY, user, dl, NULL)) < 0)
                 goto rollback;
-        if ((r = commit(s, dl)) < 0)
+        if ((r = add_revocation(s, user, dl)) < 0 || (r = commit(s, dl)) < 0)
                 goto rollback;
-        /* A grant earned with a factor that is gone ends with it on this host at once; other
-         * hosts' grants end at their own age limit (docs/fleet.md). */
-        r = su_local_assurance_revoke(s->base.local, user, NULL);
-        return r < 0 ? fail(s, r, "local database: %s", su_sqldb_errmsg(s->base.local)) : 0;
+        r = revoke_here(s, user);
+        return r < 0 ? r : 0;
 rollback:
         rollback(s, dl);
         return r;
@@ -740,16 +778,97 @@ static int pg_forget(struct su_store *st, const char *user)
 {
         struct pg_store *s = pgs(st);
         PGresult *res = NULL;
-        int r = ask_user(s, Q_FORGET, user, &res);
-        if (r < 0)
+        uint64_t dl = deadline(s);
+        int r = ready(s, dl);
+        if (r < 0 || (r = begin(s, dl)) < 0)
                 return r;
+        if ((r = run_user(s, Q_FORGET, user, dl, &res)) < 0)
+                goto rollback;
         int64_t n = su_pg_int(res, 0, 0);
         PQclear(res);
-        int local = su_local_assurance_revoke(s->base.local, user, NULL);
-        if (local < 0)
-                return fail(s, local, "local database: %s", su_sqldb_errmsg(s->base.local));
-        n += local;
+        if ((r = add_revocation(s, user, dl)) < 0 || (r = commit(s, dl)) < 0)
+                goto rollback;
+        r = revoke_here(s, user);
+        if (r < 0)
+                return r;
+        n += r;
         return n > 1000000 ? 1000000 : (int)n;
+rollback:
+        rollback(s, dl);
+        return r;
+}
+
+struct local_user {
+        char name[257]; /* requests name users of at most 256 bytes */
+        uint8_t tag[SU_FLEET_USER_TAG_LEN];
+};
+
+struct local_users {
+        struct pg_store *s;
+        struct local_user *v;
+        size_t n, cap;
+};
+
+static int add_local_user(const char *user, void *data)
+{
+        struct local_users *u = data;
+        if (u->n == u->cap) {
+                size_t cap = u->cap ? u->cap * 2 : 16;
+                struct local_user *v = realloc(u->v, cap * sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                u->v = v;
+                u->cap = cap;
+        }
+        snprintf(u->v[u->n].name, sizeof(u->v[u->n].name), "%s", user);
+        su_fleet_user_tag(u->s->key, user, u->v[u->n].tag);
+        u->n++;
+        return 0;
+}
+
+static int pg_revocations_apply(struct su_store *st, int64_t *since,
+                                void (*fn)(const char *user, int grants, void *data), void *data)
+{
+        struct pg_store *s = pgs(st);
+        PGresult *res = NULL;
+        char from[24];
+        snprintf(from, sizeof(from), "%lld", (long long)*since);
+        const char *values[1] = {from};
+        uint64_t dl = deadline(s);
+        int r = ready(s, dl);
+        if (r < 0 || (r = run(s, Q_REVOKED_SINCE, 1, values, NULL, NULL, dl, &res)) < 0)
+                return r;
+        int64_t now = su_pg_int(res, 0, 0);
+        int rows = PQgetisnull(res, 0, 1) ? 0 : PQntuples(res);
+        /* A full page: the next look goes on from its last time (rows of that second are
+         * read again, which changes nothing). */
+        int64_t next = rows == REVOKED_PAGE ? su_pg_int(res, rows - 1, 2) : now - 60;
+        struct local_users u = {.s = s};
+        if (rows > 0)
+                r = su_local_assurance_users(s->base.local, add_local_user, &u);
+        for (int i = 0; r >= 0 && i < rows && u.n > 0; i++) {
+                uint8_t tag[SU_FLEET_USER_TAG_LEN];
+                size_t len = 0;
+                if (su_pg_bytea(res, i, 1, tag, sizeof(tag), &len) < 0 || len != sizeof(tag))
+                        continue;
+                int64_t at = su_pg_int(res, i, 2);
+                for (size_t k = 0; r >= 0 && k < u.n; k++) {
+                        if (sodium_memcmp(tag, u.v[k].tag, sizeof(tag)) != 0)
+                                continue;
+                        r = su_local_assurance_revoke_before(s->base.local, u.v[k].name,
+                                                             at + SU_REVOCATION_SKEW_S);
+                        if (r > 0 && fn)
+                                fn(u.v[k].name, r, data);
+                }
+        }
+        PQclear(res);
+        free(u.v);
+        if (r < 0)
+                return fail(s, r, "local database: %s", su_sqldb_errmsg(s->base.local));
+        /* Otherwise the next look starts a minute back: a revocation committed late is still
+         * seen, and seeing one twice changes nothing (it ends only grants older than itself). */
+        *since = next;
+        return 0;
 }
 
 static int pg_list_users(struct su_store *st, int (*fn)(const char *user, void *data), void *data)
@@ -808,6 +927,7 @@ static const struct su_store_ops pg_ops = {
     .forget = pg_forget,
     .list_users = pg_list_users,
     .log_change = pg_log_change,
+    .revocations_apply = pg_revocations_apply,
 };
 
 _Static_assert(Q_MAX_ <= SU_PG_STMT_MAX, "every statement has a prepared-statement slot");
@@ -826,6 +946,7 @@ int su_store_pg_open(const struct su_store_config *cfg, struct su_sqldb *local,
         s->base.local = local;
         s->stats = cfg->stats;
         s->key_path = cfg->fleet_key;
+        s->host = cfg->host ? cfg->host : "";
         s->timeout_ms = cfg->timeout_ms;
         int r = su_pg_init(&s->pg, cfg->conninfo ? cfg->conninfo : "");
         if (r < 0)

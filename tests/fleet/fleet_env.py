@@ -198,7 +198,8 @@ class Host:
             if key:
                 f.write("fleet_key = %s\n" % key)
             f.write("store_timeout = %d\nrate_limit_attempts = 1000\nchallenges_per_user = 64\n"
-                    "pool_threads = 4\nthreads = 2\n%s" % (store_timeout, settings))
+                    "pool_threads = 4\nthreads = 2\nfleet_revoke_interval = 1\n%s"
+                    % (store_timeout, settings))
         self.logpath = os.path.join(self.dir, "stepupd.log")
         self.proc = None
 

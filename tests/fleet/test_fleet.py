@@ -6,7 +6,9 @@ PostgreSQL 15 started here) share enrolments, used codes, failure counts and rec
   - 32 parallel uses of one fresh code spread over A, B and C give exactly one grant;
   - 10 wrong codes spread over the three lock the user on all three;
   - forget on A leaves the user unenrolled on B and C;
-  - a recovery code used on B is refused on C.
+  - a recovery code used on B is refused on C;
+  - a reset on A ends the grants the user holds on B and C (the fleet's revocation list),
+    and a grant earned after the reset stays.
 Root only.  Usage: test_fleet.py BUILD_DIR"""
 import base64
 import os
@@ -147,6 +149,55 @@ def case_recovery_once(a, b, c):
     check(rep["type"] == "ALLOW", "C: another code is accepted", rep)
 
 
+def grant_held(h, u):
+    """A DECIDE under the 15-minute rule from this process: ALLOW only while it holds a
+    grant on h."""
+    c_, rep = h.challenge(u, "fleet-15m")
+    c_.close()
+    return rep["type"] == "ALLOW"
+
+
+def wait_until(pred, timeout):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.1)
+    return pred()
+
+
+REVOKED = "the user's factors were reset or removed on a host of the fleet"
+
+
+def case_reset_on_a_ends_grants_elsewhere(a, b, c):
+    u = "fleet07"
+    key = fe.enrol(a, u)
+    fe.at_step_start(10)
+    for h, step in ((b, -2), (c, -1)):
+        rep = h.step_up(u, fe.code(key, step), service="fleet-15m")
+        check(rep["type"] == "ALLOW", "%s: a step-up under the 15-minute rule" % h.name, rep)
+        check(grant_held(h, u), "%s: the grant holds" % h.name)
+    r = a.ctl("reset", "--user", u)
+    check(r.returncode == 0, "reset on A", r.stderr)
+    t0 = time.monotonic()
+    # fleet_revoke_interval = 1: each host looks at the list every second
+    for h in (b, c):
+        ended = wait_until(lambda: not grant_held(h, u), 5)
+        check(ended, "%s: the grant ends after the reset on A (%.1f s)"
+              % (h.name, time.monotonic() - t0))
+        check(wait_until(lambda: any(REVOKED in l and "user=%s" % u in l
+                                     for l in h.logtext().splitlines()), 3),
+              "%s: the revocation is audited" % h.name)
+    check(not grant_held(a, u), "A: no grant either")
+    # A grant earned after the reset is not ended by it, however often it is read again.
+    time.sleep(3.1)  # past the store's clock margin (SU_REVOCATION_SKEW_S, 2 s)
+    key = fe.enrol(a, u)
+    rep = c.step_up(u, fe.code(key), service="fleet-15m")
+    check(rep["type"] == "ALLOW", "C: a step-up with the new enrolment", rep)
+    time.sleep(2.5)  # two more looks
+    check(grant_held(c, u), "C: the grant earned after the reset stays")
+
+
 def case_stats_show_the_store(a, b, c):
     st = a.stats().get("store_health", {})
     check(st.get("backend") == "postgresql" and st.get("up") is True,
@@ -179,7 +230,8 @@ def main():
             h.start()
         for case in (case_enrolled_on_a_verifies_on_b_and_c, case_code_once_in_the_fleet,
                      case_race_32_over_three_hosts, case_lockout_across_hosts,
-                     case_forget_on_a, case_recovery_once, case_stats_show_the_store):
+                     case_forget_on_a, case_recovery_once,
+                     case_reset_on_a_ends_grants_elsewhere, case_stats_show_the_store):
             t = time.monotonic()
             before = fe.failures
             case(*hosts)

@@ -6,6 +6,7 @@
     without the needed rights; a least-privilege role (fleet init --grant) works and has no
     DDL;
   - pg_dump holds no TOTP secret (neither base32 nor raw bytes), nor does the host's SQLite;
+  - a forgotten user's revocation names the user by a keyed tag only;
   - a secret's ciphertext copied onto another user's row does not verify (whatever the
     failmode);
   - fleet rotate-key re-seals every secret in one transaction (refused whole when one row does
@@ -24,7 +25,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fleet_env as fe  # noqa: E402
 from fleet_env import check  # noqa: E402
 
-TABLES = ("meta", "totp", "totp_pending", "failures", "questions", "recovery", "factor_log")
+TABLES = ("meta", "totp", "totp_pending", "failures", "questions", "recovery", "factor_log",
+          "revocations")
 
 
 def pg_state(pg):
@@ -123,6 +125,24 @@ def case_no_secret_at_rest(a, pg):
     log = pg.psql("SELECT factor, change, by_uid, host <> '' FROM stepup.factor_log "
                   "WHERE username = '%s' ORDER BY id" % u)
     check(log == "totp|set by root|0|t", "the factor-change log: who, what, from which host", log)
+
+
+def case_forget_keeps_no_name(a, pg):
+    """forget adds the user to the revocation list (so every host ends the user's grants)
+    under a keyed tag: no row and no dump names the forgotten user."""
+    u = "fleet34"
+    fe.enrol(a, u)
+    before = int(pg.psql("SELECT count(*) FROM stepup.revocations"))
+    r = a.ctl("forget", "--user", u)
+    check(r.returncode == 0, "forget", r.stderr)
+    rows = pg.psql("SELECT length(user_tag), host <> '', revoked_at > 0 FROM stepup.revocations")
+    check(int(pg.psql("SELECT count(*) FROM stepup.revocations")) == before + 1 and
+          rows.splitlines()[-1] == "16|t|t", "forget adds one revocation: a 16-byte tag, the "
+          "host, the database's time", rows)
+    dump = subprocess.run(["pg_dump", "-h", pg.dir, "-p", str(pg.port), "-U", "postgres",
+                           "postgres"], capture_output=True, check=True).stdout
+    check(b"revocations" in dump and u.encode() not in dump,
+          "pg_dump does not name the forgotten user")
 
 
 def case_ciphertext_moved(a, pg):
@@ -259,6 +279,7 @@ def main():
         a = fe.Host(build, work, "A", pg.conninfo(user="stepup_app"), key)
         a.start()
         run(case_no_secret_at_rest, a, pg)
+        run(case_forget_keeps_no_name, a, pg)
         moved = run(case_ciphertext_moved, a, pg)
         run(case_rotate, build, work, a, pg, key, moved)
         run(case_rights_revoked_while_running, a, pg)

@@ -126,6 +126,20 @@ int main(void)
         CHECK_INT(su_fleet_seal(raw, "alice", secret, sizeof(secret), nonce, ct, 35, &clen),
                   -ENOBUFS);
 
+        /* A user's tag in the revocation list: the same for every host with the key, another
+         * for another user or another key, and not the name (nor a plain hash of it). */
+        uint8_t t1[SU_FLEET_USER_TAG_LEN], t2[SU_FLEET_USER_TAG_LEN], t3[SU_FLEET_USER_TAG_LEN];
+        su_fleet_user_tag(raw, "alice", t1);
+        su_fleet_user_tag(raw, "alice", t2);
+        CHECK(memcmp(t1, t2, sizeof(t1)) == 0);
+        su_fleet_user_tag(raw, "alicf", t2);
+        CHECK(memcmp(t1, t2, sizeof(t1)) != 0);
+        su_fleet_user_tag(other, "alice", t3);
+        CHECK(memcmp(t1, t3, sizeof(t1)) != 0);
+        uint8_t check_value[SU_FLEET_CHECK_LEN];
+        su_fleet_key_check(raw, check_value);
+        CHECK(memcmp(t1, check_value, sizeof(t1)) != 0);
+
         const char *names[] = {"raw",    "hex",   "hexnl", "short", "long",
                                "nothex", "twonl", "open",  "link",  "new"};
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
