@@ -34,6 +34,28 @@ int su_read_small(const char *path, char *buf, size_t size)
         return (int)n;
 }
 
+/* /proc/PID/stat and status are made whole by the kernel at the first read(): one read with
+ * room to spare gets all of it, and the read that would only see the end is a system call per
+ * process per request saved.  A file that fills the buffer may go on: refused, never cut. */
+static int read_proc(const char *path, char *buf, size_t size)
+{
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        ssize_t got;
+        do
+                got = read(fd, buf, size - 1);
+        while (got < 0 && errno == EINTR);
+        int r = got < 0 ? -errno : 0;
+        close(fd);
+        if (r < 0)
+                return r;
+        if ((size_t)got >= size - 1)
+                return -EFBIG;
+        buf[got] = 0;
+        return (int)got;
+}
+
 int su_proc_stat_read(const char *proc_root, pid_t pid, struct su_proc_stat *ret)
 {
         char path[256], buf[1024];
@@ -41,7 +63,7 @@ int su_proc_stat_read(const char *proc_root, pid_t pid, struct su_proc_stat *ret
         if (pid <= 0)
                 return -ESRCH;
         snprintf(path, sizeof(path), "%s/%d/stat", proc_root, (int)pid);
-        int r = su_read_small(path, buf, sizeof(buf));
+        int r = read_proc(path, buf, sizeof(buf));
         if (r == -ENOENT)
                 return -ESRCH;
         if (r < 0)
@@ -78,7 +100,7 @@ int su_proc_uids_read(const char *proc_root, pid_t pid, uid_t *ret_real, uid_t *
         if (pid <= 0)
                 return -ESRCH;
         snprintf(path, sizeof(path), "%s/%d/status", proc_root, (int)pid);
-        int r = su_read_small(path, buf, sizeof(buf));
+        int r = read_proc(path, buf, sizeof(buf));
         if (r == -ENOENT)
                 return -ESRCH;
         if (r < 0)

@@ -162,6 +162,22 @@ int main(void)
         CHECK_INT(pf.ppid, 200);
         CHECK_STREQ(pf.comm, "x) (sshd");
         CHECK_STREQ(look(t, 702).rhost, "192.0.2.9");
+        /* a stat file longer than the reader's buffer is refused, never parsed cut short */
+        {
+                char path[512];
+                snprintf(path, sizeof(path), "%s/703", root);
+                mkdir(path, 0755);
+                snprintf(path, sizeof(path), "%s/703/stat", root);
+                FILE *f = fopen(path, "w");
+                if (!f)
+                        abort();
+                fprintf(f, "703 (long) S 200 703 703 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 803");
+                for (int k = 0; k < 200; k++)
+                        fprintf(f, " %d", 1000000 + k);
+                fprintf(f, "\n");
+                fclose(f);
+                CHECK_INT(su_proc_stat_read(root, 703, &pf), -EFBIG);
+        }
 
         /* depth: 63 processes between the caller and the monitor are fine, 64 are too many */
         pid_t parent = 200;
