@@ -54,8 +54,9 @@ static const char *const v1[] = {
      * named by a keyed tag (fleet_key.h), the time is the database's clock; rows older than
      * the longest grant a policy may give are pruned by the next insert. */
     "CREATE TABLE stepup.revocations ("
+    "  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
     "  user_tag bytea NOT NULL, revoked_at bigint NOT NULL, host text NOT NULL)",
-    "CREATE INDEX revocations_at ON stepup.revocations (revoked_at)",
+    "CREATE INDEX revocations_at ON stepup.revocations (revoked_at, id)",
     NULL,
 };
 static const char *const *const migrations[] = {v1};

@@ -28,7 +28,8 @@ static int arm_timer(struct su_conn *c)
         return 0;
 }
 
-/* The loop's deadline sweep runs only while it has connections: start it for the first. */
+/* The loop's deadline sweep runs only while it has connections: started when one arrives
+ * (nothing to do while it is armed). */
 static int sweep_start(struct su_loop *l)
 {
         int on = SD_EVENT_OFF;
@@ -216,7 +217,6 @@ void su_conn_adopt(struct su_loop *l, struct su_handoff *h)
         c->gid = h->gid;
         c->pid = h->pid;
         c->in_len = c->out_len = c->out_pos = 0;
-        bool first = !l->conns;
         c->next = l->conns;
         if (l->conns)
                 l->conns->prev = c;
@@ -224,7 +224,7 @@ void su_conn_adopt(struct su_loop *l, struct su_handoff *h)
         int r = sd_event_add_io(l->event, &c->io, c->fd, EPOLLIN, on_io, c);
         if (r >= 0)
                 r = arm_timer(c);
-        if (r >= 0 && first)
+        if (r >= 0) /* started by the first connection; again if a re-arm ever failed */
                 r = sweep_start(l);
         if (r < 0)
                 su_conn_free(c);

@@ -7,6 +7,7 @@
 
 #include "factors.h"
 #include "handlers.h"
+#include "store_open.h"
 
 int su_h_reset(struct su_call *c, const struct su_rq *rq, struct su_reply *rep)
 {
@@ -14,8 +15,11 @@ int su_h_reset(struct su_call *c, const struct su_rq *rq, struct su_reply *rep)
         /* A reset also ends the user's grants on this host, in the same transaction: an admin
          * resetting a stolen phone cuts off the session that already stepped up with it. */
         int r = c->db->store->ops->reset(c->db->store, c->user, su_factors_tables(rq->factor.mask));
-        if (r < 0)
-                return su_reply_error(rep, EIO, "cannot reset");
+        if (r < 0) { /* root only: the store's reason helps and reveals nothing */
+                char why[sizeof(rep->message)];
+                snprintf(why, sizeof(why), "cannot reset: %s", su_store_errmsg(c->db->store));
+                return su_reply_error(rep, EIO, why);
+        }
         (void)c->db->store->ops->log_change(c->db->store, c->user, name, "reset by root",
                                             c->peer.uid, c->ctx->host);
         su_audit(&c->audit, SU_EV_ENROLL, LOG_NOTICE, "factors reset by root", "STEPUP_USER",

@@ -67,9 +67,15 @@ enum stmt {
         "f AS (UPDATE stepup.failures SET consecutive = 0 WHERE username = $1 "                    \
         "AND EXISTS (SELECT 1 FROM " cte ")) "
 
-/* Revocations read at most per look; a longer list is read on at the next look. */
-#define REVOKED_PAGE 10000
-#define REVOKED_PAGE_S "10000"
+/* The revocation list is read in pages of REVOKED_PAGE rows, in (revoked_at, id) order; one
+ * look reads at most REVOKED_PAGES_MAX pages and the next goes on from there. */
+#define REVOKED_PAGE 1000
+#define REVOKED_PAGE_S "1000"
+#define REVOKED_PAGES_MAX 1000
+/* Each look starts this far before the database's time of the previous one: a reset is
+ * visible from its COMMIT but carries the time of its INSERT, and a commit held up (by a
+ * synchronous standby, say) for up to this long is still seen. */
+#define REVOKED_LOOKBACK_S 600
 
 static const char *const sql[Q_MAX_] = {
     [Q_TOTP_GET] = "SELECT " TOTP_COLS ", last_step, active FROM stepup.totp "
@@ -162,15 +168,22 @@ static const char *const sql[Q_MAX_] = {
                      "by_uid, host) VALUES (floor(extract(epoch FROM clock_timestamp())), "
                      "$1, $2, $3, $4, $5)",
     /* The database's clock for every host; rows older than any grant can live go on the way. */
+    /* Inserted only while the database's key check is this host's: a host with an old key
+     * (during a rotate-key) would write a tag nobody else matches.  The caller holds the
+     * migrations' advisory lock shared, so a rotation is never half-way. */
     [Q_REVOKE_ADD] = "WITH old AS (DELETE FROM stepup.revocations WHERE revoked_at < "
                      "floor(extract(epoch FROM clock_timestamp()))::bigint - $3::bigint) "
                      "INSERT INTO stepup.revocations (user_tag, revoked_at, host) "
-                     "VALUES ($1::bytea, floor(extract(epoch FROM clock_timestamp())), $2)",
-    /* Always one row: the database's time, then the revocations (if any) from $1 on. */
+                     "SELECT $1::bytea, floor(extract(epoch FROM clock_timestamp())), $2 "
+                     "FROM stepup.meta WHERE id = 1 AND key_check = $4::bytea RETURNING 1",
+    /* Always one row: the database's time and key check, then a page of the revocations
+     * after ($1, $2) in (revoked_at, id) order, if any. */
     [Q_REVOKED_SINCE] = "SELECT floor(extract(epoch FROM clock_timestamp()))::bigint, "
-                        "r.user_tag, r.revoked_at FROM (SELECT 1) AS one "
-                        "LEFT JOIN stepup.revocations AS r ON r.revoked_at >= $1::bigint "
-                        "ORDER BY r.revoked_at LIMIT " REVOKED_PAGE_S,
+                        "(SELECT key_check FROM stepup.meta WHERE id = 1), "
+                        "r.user_tag, r.revoked_at, r.id FROM (SELECT 1) AS one "
+                        "LEFT JOIN stepup.revocations AS r "
+                        "ON (r.revoked_at, r.id) > ($1::bigint, $2::bigint) "
+                        "ORDER BY r.revoked_at, r.id LIMIT " REVOKED_PAGE_S,
 };
 
 struct pg_store {
@@ -384,9 +397,9 @@ static int read_totp(struct pg_store *s, const char *user, PGresult *res, struct
         return 0;
 }
 
-static int get_totp(struct su_store *st, enum stmt id, const char *user, struct su_totp_row *ret)
+static int get_totp_once(struct pg_store *s, enum stmt id, const char *user,
+                         struct su_totp_row *ret)
 {
-        struct pg_store *s = pgs(st);
         uint64_t dl = deadline(s);
         PGresult *res = NULL;
         int r = ready(s, dl);
@@ -399,10 +412,6 @@ static int get_totp(struct su_store *st, enum stmt id, const char *user, struct 
                 return -ENOENT;
         }
         r = read_totp(s, user, res, ret);
-        /* A secret that does not open: perhaps the key was rotated.  The next call connects
-         * again, reads the key file again and checks it against the database's. */
-        if (r == -EBADMSG)
-                su_pg_disconnect(&s->pg);
         if (r == 0 && id == Q_TOTP_GET) {
                 ret->last_step = su_pg_int(res, 0, 7);
                 ret->active = strcmp(PQgetvalue(res, 0, 8), "t") == 0;
@@ -411,6 +420,23 @@ static int get_totp(struct su_store *st, enum stmt id, const char *user, struct 
                 ret->active = false;
         }
         PQclear(res);
+        return r;
+}
+
+static int get_totp(struct su_store *st, enum stmt id, const char *user, struct su_totp_row *ret)
+{
+        struct pg_store *s = pgs(st);
+        int r = get_totp_once(s, id, user, ret);
+        /* A secret that does not open: perhaps the key was rotated and this thread's
+         * connection, made before, still has the old one.  Once more on a new connection,
+         * which reads the key file again and checks it against the database's (so the first
+         * verification after a new key is installed does not fail). */
+        if (r == -EBADMSG) {
+                su_pg_disconnect(&s->pg);
+                r = get_totp_once(s, id, user, ret);
+                if (r == -EBADMSG)
+                        su_pg_disconnect(&s->pg);
+        }
         return r;
 }
 
@@ -731,17 +757,27 @@ static int pg_failures_reset(struct su_store *st, const char *user)
         return ask_user(s, Q_FAILURES_RESET, user, NULL);
 }
 
+static const char key_changed[] =
+    "store: the fleet key changed (stepupctl fleet rotate-key): install the new key on this host";
+
 /* Adds the user to the fleet's revocation list, inside the caller's transaction: every host
  * ends the grants it holds for the user (fleet_follow.c). */
 static int add_revocation(struct pg_store *s, const char *user, uint64_t dl)
 {
         uint8_t tag[SU_FLEET_USER_TAG_LEN];
         char keep[24];
+        PGresult *res = NULL;
         su_fleet_user_tag(s->key, user, tag);
         snprintf(keep, sizeof(keep), "%llu", (unsigned long long)SU_REVOCATION_KEEP_S);
-        const char *values[3] = {(const char *)tag, s->host, keep};
-        const int lengths[3] = {SU_FLEET_USER_TAG_LEN, 0, 0}, formats[3] = {1, 0, 0};
-        return run(s, Q_REVOKE_ADD, 3, values, lengths, formats, dl, NULL);
+        const char *values[4] = {(const char *)tag, s->host, keep, (const char *)s->check};
+        const int lengths[4] = {SU_FLEET_USER_TAG_LEN, 0, 0, SU_FLEET_CHECK_LEN};
+        const int formats[4] = {1, 0, 0, 1};
+        int r = command(s, "SELECT pg_advisory_xact_lock_shared(" SU_PG_LOCK_KEY ")", dl);
+        if (r < 0 || (r = run(s, Q_REVOKE_ADD, 4, values, lengths, formats, dl, &res)) < 0)
+                return r;
+        int added = PQntuples(res);
+        PQclear(res);
+        return added == 1 ? 0 : fail(s, -ENOKEY, "%s", key_changed);
 }
 
 /* A grant earned with a factor that is gone ends with it: on this host at once, on the others
@@ -771,6 +807,8 @@ static int pg_reset(struct su_store *st, const char *user, unsigned tables)
         return r < 0 ? r : 0;
 rollback:
         rollback(s, dl);
+        if (r == -ENOKEY) /* the next connection reads the key file again */
+                su_pg_disconnect(&s->pg);
         return r;
 }
 
@@ -795,6 +833,8 @@ static int pg_forget(struct su_store *st, const char *user)
         return n > 1000000 ? 1000000 : (int)n;
 rollback:
         rollback(s, dl);
+        if (r == -ENOKEY) /* the next connection reads the key file again */
+                su_pg_disconnect(&s->pg);
         return r;
 }
 
@@ -826,48 +866,77 @@ static int add_local_user(const char *user, void *data)
         return 0;
 }
 
+/* One page of the list: ends the matching grants; *ret_rows, and the page's last row in
+ * *at, *id. */
+static int apply_page(struct pg_store *s, PGresult *res, struct local_users *u,
+                      void (*fn)(const char *user, int grants, void *data), void *data,
+                      int *ret_rows, int64_t *at, int64_t *id)
+{
+        int rows = PQgetisnull(res, 0, 2) ? 0 : PQntuples(res);
+        int r = 0;
+        *ret_rows = rows;
+        if (rows > 0 && !u->v) /* this host's users, read once per look */
+                r = su_local_assurance_users(s->base.local, add_local_user, u);
+        for (int i = 0; r >= 0 && i < rows; i++) {
+                uint8_t tag[SU_FLEET_USER_TAG_LEN];
+                size_t len = 0;
+                *at = su_pg_int(res, i, 3);
+                *id = su_pg_int(res, i, 4);
+                if (su_pg_bytea(res, i, 2, tag, sizeof(tag), &len) < 0 || len != sizeof(tag))
+                        continue;
+                for (size_t k = 0; r >= 0 && k < u->n; k++) {
+                        if (sodium_memcmp(tag, u->v[k].tag, sizeof(tag)) != 0)
+                                continue;
+                        r = su_local_assurance_revoke_before(s->base.local, u->v[k].name,
+                                                             *at + SU_REVOCATION_SKEW_S);
+                        if (r > 0 && fn)
+                                fn(u->v[k].name, r, data);
+                }
+        }
+        return r < 0 ? fail(s, r, "local database: %s", su_sqldb_errmsg(s->base.local)) : 0;
+}
+
 static int pg_revocations_apply(struct su_store *st, int64_t *since,
                                 void (*fn)(const char *user, int grants, void *data), void *data)
 {
         struct pg_store *s = pgs(st);
-        PGresult *res = NULL;
-        char from[24];
-        snprintf(from, sizeof(from), "%lld", (long long)*since);
-        const char *values[1] = {from};
-        uint64_t dl = deadline(s);
-        int r = ready(s, dl);
-        if (r < 0 || (r = run(s, Q_REVOKED_SINCE, 1, values, NULL, NULL, dl, &res)) < 0)
-                return r;
-        int64_t now = su_pg_int(res, 0, 0);
-        int rows = PQgetisnull(res, 0, 1) ? 0 : PQntuples(res);
-        /* A full page: the next look goes on from its last time (rows of that second are
-         * read again, which changes nothing). */
-        int64_t next = rows == REVOKED_PAGE ? su_pg_int(res, rows - 1, 2) : now - 60;
         struct local_users u = {.s = s};
-        if (rows > 0)
-                r = su_local_assurance_users(s->base.local, add_local_user, &u);
-        for (int i = 0; r >= 0 && i < rows && u.n > 0; i++) {
-                uint8_t tag[SU_FLEET_USER_TAG_LEN];
+        int64_t now = 0, at = *since, id = 0;
+        int r = 0, rows = REVOKED_PAGE, pages = 0;
+        while (r >= 0 && rows == REVOKED_PAGE && pages < REVOKED_PAGES_MAX) {
+                PGresult *res = NULL;
+                char a[24], b[24];
+                snprintf(a, sizeof(a), "%lld", (long long)at);
+                snprintf(b, sizeof(b), "%lld", (long long)id);
+                const char *values[2] = {a, b};
+                uint64_t dl = deadline(s);
+                if ((r = ready(s, dl)) < 0 ||
+                    (r = run(s, Q_REVOKED_SINCE, 2, values, NULL, NULL, dl, &res)) < 0)
+                        break;
+                uint8_t check[SU_FLEET_CHECK_LEN];
                 size_t len = 0;
-                if (su_pg_bytea(res, i, 1, tag, sizeof(tag), &len) < 0 || len != sizeof(tag))
-                        continue;
-                int64_t at = su_pg_int(res, i, 2);
-                for (size_t k = 0; r >= 0 && k < u.n; k++) {
-                        if (sodium_memcmp(tag, u.v[k].tag, sizeof(tag)) != 0)
-                                continue;
-                        r = su_local_assurance_revoke_before(s->base.local, u.v[k].name,
-                                                             at + SU_REVOCATION_SKEW_S);
-                        if (r > 0 && fn)
-                                fn(u.v[k].name, r, data);
+                if (!PQgetisnull(res, 0, 1) &&
+                    (su_pg_bytea(res, 0, 1, check, sizeof(check), &len) < 0 ||
+                     len != sizeof(check) || sodium_memcmp(check, s->check, len) != 0)) {
+                        /* tags made with another key match nothing: reconnect (which reads
+                         * the key file again) and read this part of the list again then */
+                        PQclear(res);
+                        su_pg_disconnect(&s->pg);
+                        r = fail(s, -ENOKEY, "%s", key_changed);
+                        break;
                 }
+                if (pages++ == 0)
+                        now = su_pg_int(res, 0, 0);
+                r = apply_page(s, res, &u, fn, data, &rows, &at, &id);
+                PQclear(res);
         }
-        PQclear(res);
         free(u.v);
         if (r < 0)
-                return fail(s, r, "local database: %s", su_sqldb_errmsg(s->base.local));
-        /* Otherwise the next look starts a minute back: a revocation committed late is still
-         * seen, and seeing one twice changes nothing (it ends only grants older than itself). */
-        *since = next;
+                return r; /* the next look starts where this one did */
+        /* A full list read: the next look starts REVOKED_LOOKBACK_S before this one, so a
+         * reset committed late is still seen; one read again ends only grants made before it
+         * (and in its SU_REVOCATION_SKEW_S margin). Cut short: it goes on from here. */
+        *since = rows == REVOKED_PAGE ? at : now - REVOKED_LOOKBACK_S;
         return 0;
 }
 
