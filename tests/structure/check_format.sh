@@ -7,12 +7,15 @@ cd "$1"
 command -v clang-format > /dev/null || { echo "SKIP: clang-format is missing (tools/deps test)"; exit 77; }
 mapfile -d '' files < <(find common pam_stepup stepupd stepupctl policy ssh_gate fleet tests tools \
         -name '*.[ch]' -not -path '*/build*' -print0 | sort -z)
-bad=0
-for f in "${files[@]}"; do
-        if ! clang-format --dry-run --Werror "$f" > /dev/null 2>&1; then
-                echo "not formatted: $f (clang-format -i $f)"
-                bad=1
-        fi
+# One clang-format for all of them (a process per file took 25 to 50 s on a busy 2-core
+# machine); each violation is reported as FILE:LINE:COL: error: ...
+out=$(clang-format --dry-run --Werror "${files[@]}" 2>&1) && rc=0 || rc=$?
+bad=$(printf '%s\n' "$out" | sed -n 's/^\([^:]*\):[0-9]*:[0-9]*: error: .*clang-format-violations.*/\1/p' | sort -u)
+for f in $bad; do
+        echo "not formatted: $f (clang-format -i $f)"
 done
 echo "${#files[@]} C files checked"
-exit $bad
+if [ "$rc" != 0 ] && [ -z "$bad" ]; then
+        printf 'clang-format failed:\n%s\n' "$out"
+fi
+exit $rc
