@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -35,6 +36,9 @@ struct store {
         bool present, measured, up;
         char backend[32], last_error[256];
         unsigned long long since, errors, timeouts, connects, reconnects, lost;
+        /* a fleet's revocation list (absent before the first look) */
+        bool follows;
+        unsigned long long follow_ok, follow_failed, follow_last_ok, follow_ended;
         unsigned long long bounds_us[NBUCKETS];
         struct hist rt;
 };
@@ -116,6 +120,14 @@ static int read_store(json_t *o, struct store *st)
         st->connects = num(o, "connects");
         st->reconnects = num(o, "reconnects");
         st->lost = num(o, "lost");
+        json_t *f = json_object_get(o, "revocations");
+        if (json_is_object(f)) {
+                st->follows = true;
+                st->follow_ok = num(f, "looks");
+                st->follow_failed = num(f, "failed");
+                st->follow_last_ok = num(f, "last_ok");
+                st->follow_ended = num(f, "grants_ended");
+        }
         int r = read_bounds(json_object_get(rt, "bounds_us"), st->bounds_us);
         return r < 0 ? r : read_hist(rt, st->bounds_us, &st->rt);
 }
@@ -231,6 +243,15 @@ static void print_store(const struct store *st)
                st->errors, st->timeouts, st->connects, st->reconnects, st->lost);
         if (st->last_error[0])
                 printf("  last error: %s\n", st->last_error);
+        if (!st->follows)
+                return;
+        printf("  revocation list: %llu looks (%llu failed), %llu grants ended", st->follow_ok,
+               st->follow_failed, st->follow_ended);
+        time_t now = time(NULL);
+        if (st->follow_last_ok && (unsigned long long)now >= st->follow_last_ok)
+                printf(", last read %llu s ago\n", (unsigned long long)now - st->follow_last_ok);
+        else
+                printf(", never read whole\n");
 }
 
 static void print_table(const struct stats *s)
@@ -330,6 +351,16 @@ static json_t *store_json(const struct store *st)
             json_object_set_new(o, "lost", json_integer((json_int_t)st->lost)) < 0) {
                 json_decref(o);
                 return NULL;
+        }
+        if (st->follows) {
+                json_t *f = json_pack("{s:I, s:I, s:I, s:I}", "looks", (json_int_t)st->follow_ok,
+                                      "failed", (json_int_t)st->follow_failed, "last_ok",
+                                      (json_int_t)st->follow_last_ok, "grants_ended",
+                                      (json_int_t)st->follow_ended);
+                if (!f || json_object_set_new(o, "revocations", f) < 0) {
+                        json_decref(o);
+                        return NULL;
+                }
         }
         return o;
 }
@@ -486,6 +517,18 @@ static void print_prometheus_store(const struct store *st)
         }
         prom_histogram("stepup_store_round_trip_seconds",
                        "Time of one statement's round trip to the store.", st->bounds_us, &st->rt);
+        if (!st->follows)
+                return;
+        prom_head("stepup_store_revocation_looks_total", "counter",
+                  "Looks at the fleet's revocation list, by result.");
+        printf("stepup_store_revocation_looks_total{result=\"ok\"} %llu\n", st->follow_ok);
+        printf("stepup_store_revocation_looks_total{result=\"failed\"} %llu\n", st->follow_failed);
+        prom_head("stepup_store_revocation_grants_ended_total", "counter",
+                  "This host's grants ended by revocations made on any host of the fleet.");
+        printf("stepup_store_revocation_grants_ended_total %llu\n", st->follow_ended);
+        prom_head("stepup_store_revocation_last_ok_timestamp_seconds", "gauge",
+                  "When the revocation list was last read whole (0: never).");
+        printf("stepup_store_revocation_last_ok_timestamp_seconds %llu\n", st->follow_last_ok);
 }
 
 static void print_prometheus(const struct stats *s)

@@ -10,6 +10,7 @@
 static void ended(const char *user, int grants, void *data)
 {
         struct su_follow *f = data;
+        f->ended += (unsigned)grants;
         char n[16];
         snprintf(n, sizeof(n), "%d", grants);
         struct su_audit_req rq = {.audit = &f->ctx->audit};
@@ -25,7 +26,9 @@ static void run(struct su_pool_item *it, void *thread_data)
         struct su_db *db = thread_data;
         /* A store that cannot be reached now is tried again at the next look, from the same
          * place: nothing is skipped. */
-        (void)db->store->ops->revocations_apply(db->store, &f->since, ended, f);
+        f->ended = 0;
+        int r = db->store->ops->revocations_apply(db->store, &f->since, ended, f);
+        su_store_stats_follow(&f->ctx->store_stats, r, f->ended);
         su_follow_release(f);
 }
 

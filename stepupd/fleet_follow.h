@@ -13,8 +13,9 @@
 struct su_follow {
         struct su_pool_item item; /* on the pool, not posted back: busy says when it is done */
         struct su_ctx *ctx;
-        int64_t since; /* the store's clock: where the next look starts (0: the whole list) */
-        bool busy;     /* atomic: a look is queued or running */
+        int64_t since;  /* the store's clock: where the next look starts (0: the whole list) */
+        bool busy;      /* atomic: a look is queued or running */
+        unsigned ended; /* grants ended by the look running (its thread only) */
 };
 
 void su_follow_init(struct su_follow *f, struct su_ctx *ctx);

@@ -251,6 +251,15 @@ json_t *su_metrics_store_json(struct su_store_stats *s, bool detail)
         json_object_set_new(o, "connects", json_integer((json_int_t)h.connects));
         json_object_set_new(o, "reconnects", json_integer((json_int_t)h.reconnects));
         json_object_set_new(o, "lost", json_integer((json_int_t)h.lost));
+        if (h.follow_ok || h.follow_failed) {
+                json_t *f = json_object();
+                json_object_set_new(f, "looks", json_integer((json_int_t)h.follow_ok));
+                json_object_set_new(f, "failed", json_integer((json_int_t)h.follow_failed));
+                json_object_set_new(f, "last_ok", json_integer((json_int_t)h.follow_last_ok));
+                json_object_set_new(f, "grants_ended",
+                                    json_integer((json_int_t)h.follow_grants_ended));
+                json_object_set_new(o, "revocations", f);
+        }
         if (detail)
                 json_object_set_new(o, "last_error", su_json_text(h.last_error));
         return o;

@@ -99,6 +99,19 @@ void su_store_stats_down(struct su_store_stats *s, int r, const char *why, bool 
         pthread_mutex_unlock(&s->lock);
 }
 
+void su_store_stats_follow(struct su_store_stats *s, int r, unsigned grants)
+{
+        pthread_mutex_lock(&s->lock);
+        if (r < 0) {
+                s->h.follow_failed++;
+        } else {
+                s->h.follow_ok++;
+                s->h.follow_last_ok = (int64_t)time(NULL);
+        }
+        s->h.follow_grants_ended += grants;
+        pthread_mutex_unlock(&s->lock);
+}
+
 void su_store_stats_snapshot(struct su_store_stats *s, struct su_store_health *ret)
 {
         pthread_mutex_lock(&s->lock);

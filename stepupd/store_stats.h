@@ -28,6 +28,10 @@ struct su_store_health {
         uint64_t connects;                     /* connections made */
         uint64_t reconnects;                   /* ... of which to replace a lost or failed one */
         uint64_t lost;                         /* connections found broken */
+        /* a fleet's revocation list (fleet_follow.c): looks that read it whole, looks that
+         * failed, the wall clock (s) of the last good one (0: none), grants ended by it */
+        uint64_t follow_ok, follow_failed, follow_grants_ended;
+        int64_t follow_last_ok;
         char last_error[256];
 };
 
@@ -50,4 +54,6 @@ void su_store_stats_connected(struct su_store_stats *s, bool again);
 /* A connection attempt failed, or a connection was found broken (lost): down, and the next
  * attempt waits out the back-off (doubling from SU_STORE_BACKOFF_MIN_MS to ..._MAX_MS). */
 void su_store_stats_down(struct su_store_stats *s, int r, const char *why, bool lost);
+/* One look at the revocation list: r < 0 failed; grants: the host's grants it ended. */
+void su_store_stats_follow(struct su_store_stats *s, int r, unsigned grants);
 void su_store_stats_snapshot(struct su_store_stats *s, struct su_store_health *ret);

@@ -11,6 +11,7 @@ PostgreSQL 15 started here) share enrolments, used codes, failure counts and rec
     and a grant earned after the reset stays.
 Root only.  Usage: test_fleet.py BUILD_DIR"""
 import base64
+import json
 import os
 import shutil
 import struct
@@ -212,6 +213,24 @@ def case_stats_show_the_store(a, b, c):
           "stats --prometheus: the store's gauge and histogram", r.stdout[-400:])
     r = a.ctl("stats")
     check("store postgresql: up" in r.stdout, "stats: the store's line", r.stdout[-400:])
+    # B ended fleet07's grant after the reset on A (case_reset_on_a_ends_grants_elsewhere)
+    rv = b.stats().get("store_health", {}).get("revocations", {})
+    check(rv.get("looks", 0) >= 1 and rv.get("grants_ended", 0) >= 1 and
+          abs(time.time() - rv.get("last_ok", 0)) < 10,
+          "STATS: B's looks at the revocation list, the grant they ended, the last good one", rv)
+    r = b.ctl("stats", "--prometheus")
+    ended = [l for l in r.stdout.splitlines()
+             if l.startswith("stepup_store_revocation_grants_ended_total ")]
+    check(len(ended) == 1 and int(ended[0].split()[1]) >= 1 and
+          'stepup_store_revocation_looks_total{result="ok"}' in r.stdout,
+          "stats --prometheus: the revocation list's counters", r.stdout[-600:])
+    r = b.ctl("stats")
+    check("revocation list:" in r.stdout and "grants ended, last read" in r.stdout,
+          "stats: the revocation list's line", r.stdout[-400:])
+    r = b.ctl("stats", "--json")
+    rj = json.loads(r.stdout).get("store", {}).get("revocations", {}) if r.returncode == 0 else {}
+    check(rj.get("grants_ended", 0) >= 1 and rj.get("looks", 0) >= 1,
+          "stats --json: the revocation list under store", r.stdout[-400:])
 
 
 def main():
