@@ -6,39 +6,13 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The files under /proc are made whole by the kernel at the first read(): one read with room
+ * to spare gets all of it, and the read that would only see the end is a system call per
+ * process per request saved.  A file that fills the buffer may go on: refused, never cut. */
 int su_read_small(const char *path, char *buf, size_t size)
 {
-        if (size == 0)
+        if (size < 2)
                 return -EINVAL;
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        size_t n = 0;
-        int r = 0;
-        while (n < size - 1) {
-                ssize_t got = read(fd, buf + n, size - 1 - n);
-                if (got < 0 && errno == EINTR)
-                        continue;
-                if (got < 0) {
-                        r = -errno;
-                        break;
-                }
-                if (got == 0)
-                        break;
-                n += (size_t)got;
-        }
-        close(fd);
-        if (r < 0)
-                return r;
-        buf[n] = 0;
-        return (int)n;
-}
-
-/* /proc/PID/stat and status are made whole by the kernel at the first read(): one read with
- * room to spare gets all of it, and the read that would only see the end is a system call per
- * process per request saved.  A file that fills the buffer may go on: refused, never cut. */
-static int read_proc(const char *path, char *buf, size_t size)
-{
         int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
         if (fd < 0)
                 return -errno;
@@ -63,7 +37,7 @@ int su_proc_stat_read(const char *proc_root, pid_t pid, struct su_proc_stat *ret
         if (pid <= 0)
                 return -ESRCH;
         snprintf(path, sizeof(path), "%s/%d/stat", proc_root, (int)pid);
-        int r = read_proc(path, buf, sizeof(buf));
+        int r = su_read_small(path, buf, sizeof(buf));
         if (r == -ENOENT)
                 return -ESRCH;
         if (r < 0)
@@ -100,7 +74,7 @@ int su_proc_uids_read(const char *proc_root, pid_t pid, uid_t *ret_real, uid_t *
         if (pid <= 0)
                 return -ESRCH;
         snprintf(path, sizeof(path), "%s/%d/status", proc_root, (int)pid);
-        int r = read_proc(path, buf, sizeof(buf));
+        int r = su_read_small(path, buf, sizeof(buf));
         if (r == -ENOENT)
                 return -ESRCH;
         if (r < 0)

@@ -24,5 +24,6 @@ int su_proc_stat_read(const char *proc_root, pid_t pid, struct su_proc_stat *ret
 /* Real and effective uid from PROC_ROOT/PID/status. */
 int su_proc_uids_read(const char *proc_root, pid_t pid, uid_t *ret_real, uid_t *ret_effective);
 
-/* Reads a small file whole (at most size - 1 bytes, NUL-terminated): the length, or -errno. */
+/* Reads a small /proc file in one read() (at most size - 2 bytes, NUL-terminated): the
+ * length, -EFBIG when it fills the buffer (it may go on), or -errno. */
 int su_read_small(const char *path, char *buf, size_t size);

@@ -126,6 +126,25 @@ static int url_member(json_t *doc, const char *name, char **ret, char *why, size
         return *ret ? 0 : -ENOMEM;
 }
 
+/* GET url and its JSON body (HTTP 200 only); why names what (discovery, keys) on failure. */
+static int get_json(struct su_idp *idp, uint64_t deadline_us, const char *url, const char *what,
+                    json_t **ret, char *why, size_t whysize)
+{
+        struct su_http_opts o = opts(idp, deadline_us);
+        struct su_http_resp resp;
+        int r = su_http_get(&o, url, &resp);
+        if (r < 0) {
+                snprintf(why, whysize, "%s: %s", what, resp.why);
+                return r;
+        }
+        json_t *j = resp.status == 200 ? json_of(&resp, what, why, whysize) : NULL;
+        if (resp.status != 200)
+                snprintf(why, whysize, "%s: HTTP %ld", what, resp.status);
+        su_http_resp_free(&resp);
+        *ret = j;
+        return j ? 0 : -EPROTO;
+}
+
 /* The discovery document, unless cached and fresh; the issuer must be ours exactly. */
 static int discover(struct su_idp *idp, uint64_t deadline_us, char *why, size_t whysize)
 {
@@ -137,19 +156,10 @@ static int discover(struct su_idp *idp, uint64_t deadline_us, char *why, size_t 
                 return 0;
         if (!time_left(deadline_us, why, whysize))
                 return -ETIMEDOUT;
-        struct su_http_opts o = opts(idp, deadline_us);
-        struct su_http_resp resp;
-        int r = su_http_get(&o, idp->cfg.discovery_url, &resp);
-        if (r < 0) {
-                snprintf(why, whysize, "discovery: %s", resp.why);
+        json_t *doc = NULL;
+        int r = get_json(idp, deadline_us, idp->cfg.discovery_url, "discovery", &doc, why, whysize);
+        if (r < 0)
                 return r;
-        }
-        json_t *doc = resp.status == 200 ? json_of(&resp, "discovery", why, whysize) : NULL;
-        if (resp.status != 200)
-                snprintf(why, whysize, "discovery: HTTP %ld", resp.status);
-        su_http_resp_free(&resp);
-        if (!doc)
-                return -EPROTO;
         char *dev = NULL, *tok = NULL, *jwks = NULL;
         const char *iss = json_string_value(json_object_get(doc, "issuer"));
         json_t *grants = json_object_get(doc, "grant_types_supported");
@@ -416,21 +426,13 @@ static int keys(struct su_idp *idp, uint64_t deadline_us, bool refetch, char **r
                 free(url);
                 return -ETIMEDOUT;
         }
-        struct su_http_opts o = opts(idp, deadline_us);
-        struct su_http_resp resp;
-        r = su_http_get(&o, url, &resp);
+        json_t *j = NULL;
+        r = get_json(idp, deadline_us, url, "keys", &j, why, whysize);
         free(url);
-        if (r < 0) {
-                snprintf(why, whysize, "keys: %s", resp.why);
+        if (r < 0)
                 return r;
-        }
-        json_t *j = resp.status == 200 ? json_of(&resp, "keys", why, whysize) : NULL;
-        if (resp.status != 200)
-                snprintf(why, whysize, "keys: HTTP %ld", resp.status);
-        su_http_resp_free(&resp);
-        if (!j || !json_is_array(json_object_get(j, "keys"))) {
-                if (j)
-                        snprintf(why, whysize, "keys: no key set");
+        if (!json_is_array(json_object_get(j, "keys"))) {
+                snprintf(why, whysize, "keys: no key set");
                 json_decref(j);
                 return -EPROTO;
         }

@@ -3,24 +3,18 @@
 ratios against the baseline measured in the same run.  Writes plot data (*.dat) for plot.gp
 and prints a Markdown report with the targets of docs/performance.md."""
 import collections
+import os
 import statistics
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_stats import fmt, mmm, read_tsv  # noqa: E402
 
 out = sys.argv[1]
 
 
 def rows(name):
-    lines = open(f"{out}/{name}").read().split("\n")
-    head = lines[0].split("\t")
-    return [dict(zip(head, l.split("\t"))) for l in lines[1:] if l.strip()]
-
-
-def mmm(xs):
-    return statistics.median(xs), min(xs), max(xs)
-
-
-def fmt(t, unit="", prec=0):
-    return f"{t[0]:.{prec}f}{unit} ({t[1]:.{prec}f}..{t[2]:.{prec}f})"
+    return read_tsv(f"{out}/{name}")
 
 
 verdicts = []

@@ -3,24 +3,17 @@
 medians with (min..max) over the runs, the targets of docs/performance.md, and plot data
 (fleet_*.dat) for tools/bench/plot_fleet.gp."""
 import collections
-import statistics
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_stats import fmt, mmm, read_tsv  # noqa: E402
 
 out = sys.argv[1]
 
 
 def rows(name):
-    lines = open(f"{out}/{name}").read().split("\n")
-    head = lines[0].split("\t")
-    return [dict(zip(head, l.split("\t"))) for l in lines[1:] if l.strip()]
-
-
-def mmm(xs):
-    return (statistics.median(xs), min(xs), max(xs)) if xs else (0, 0, 0)
-
-
-def fmt(t, unit="", prec=0):
-    return f"{t[0]:.{prec}f}{unit} ({t[1]:.{prec}f}..{t[2]:.{prec}f})"
+    return read_tsv(f"{out}/{name}")
 
 
 verdicts = []
